@@ -1,0 +1,157 @@
+// dense: y = W x + b, W ∈ R^{m×n}, b ∈ R^m, parameters θ = (vec W, b).
+//   J = W;  K θ̇ = Ẇ x + ḃ
+//   vjp_input: h_x = Wᵀ δ;  vjp_params: (δ xᵀ, Σ_batch δ)
+//   vijp: column-pivoted QR of Wᵀ, Wᵀ P = Q [R11 R12; 0 0], rank r, factored
+//     once and shared by the batch. With v = Pᵀ h: v₂ = f (the fragment),
+//     v₁ = R11⁻¹((Qᵀ g)₁ − R12 f). For r = m this is the least-squares right
+//     inverse (Wᵀ)⁺ and there is no fragment.
+//   fragment: f = (Pᵀ δ)₂, the m − r entries of δ at the columns of Wᵀ that the
+//     pivoting left out; size (m − r) per sample, the cokernel dimension.
+//   domain: finite W, b, x.
+#pragma once
+
+#include "moonwalk/reference/tensor.hpp"
+
+#include <memory>
+
+namespace moonwalk::reference {
+
+template <class S> struct Dense {
+  static constexpr const char* name = "dense";
+  static constexpr bool bijective = false;
+
+  Dense(Mat<S> weight, Vec<S> bias) : W_(std::move(weight)), b_(std::move(bias)) { validate(); }
+
+  Index in_dim() const { return W_.cols(); }
+  Index out_dim() const { return W_.rows(); }
+  Index param_count() const { return W_.size() + b_.size(); }
+  const Mat<S>& weight() const { return W_; }
+  const Vec<S>& bias() const { return b_; }
+
+  Vec<S> params() const {
+    Vec<S> p(param_count());
+    p << Eigen::Map<const Vec<S>>(W_.data(), W_.size()), b_;
+    return p;
+  }
+  void set_params(const Vec<S>& p) {
+    require_rows(p, param_count(), name, "parameters");
+    W_ = Eigen::Map<const Mat<S>>(p.data(), W_.rows(), W_.cols());
+    b_ = p.tail(b_.size());
+    factor_.reset();
+    validate();
+  }
+  template <class T> Dense<T> cast() const { return Dense<T>(W_.template cast<T>(), b_.template cast<T>()); }
+
+  Mat<S> forward(const Mat<S>& x) const {
+    check_input(x);
+    return (W_ * x).colwise() + b_;
+  }
+
+  Mat<S> jvp(const Mat<S>& x, const Mat<S>& xdot, const Vec<S>& pdot) const {
+    check_input(x);
+    require_same_shape(x, xdot, name, "tangent and input");
+    require_param_dir(pdot, param_count(), name);
+    Mat<S> y = W_ * xdot;
+    if (pdot.size()) {
+      Eigen::Map<const Mat<S>> Wdot(pdot.data(), W_.rows(), W_.cols());
+      y += Wdot * x;
+      y.colwise() += pdot.tail(b_.size());
+    }
+    return y;
+  }
+
+  Residual<S> input_residual(const Mat<S>& x) const {
+    check_input(x);
+    Residual<S> r;
+    r.batch = x.cols();
+    return r;
+  }
+
+  Mat<S> vjp_input(const Residual<S>& r, const Mat<S>& delta) const {
+    check_cotangent(delta, r.batch);
+    return W_.transpose() * delta;
+  }
+
+  Vec<S> vjp_params(const Mat<S>& x, const Mat<S>& delta) const {
+    check_input(x);
+    check_cotangent(delta, x.cols());
+    Vec<S> g(param_count());
+    Mat<S> gW = delta * x.transpose();
+    g << Eigen::Map<const Vec<S>>(gW.data(), gW.size()), delta.rowwise().sum();
+    return g;
+  }
+
+  Index fragment_size(const Mat<S>& x) const { return (out_dim() - factor().rank) * x.cols(); }
+
+  Fragment<S> fragment(const Mat<S>& x, const Mat<S>& delta) const {
+    check_input(x);
+    check_cotangent(delta, x.cols());
+    const Factor& f = factor();
+    const Index k = out_dim() - f.rank;
+    Fragment<S> out;
+    out.values.resize(k * x.cols());
+    Mat<S> v = f.qr.colsPermutation().transpose() * delta;
+    for (Index j = 0; j < x.cols(); ++j) out.values.segment(j * k, k) = v.col(j).tail(k);
+    return out;
+  }
+
+  Mat<S> vijp(const Mat<S>& x, const Mat<S>& hx, const Fragment<S>& frag) const {
+    check_input(x);
+    require_same_shape(x, hx, name, "input cotangent and input");
+    require_finite(hx, name, "input cotangent");
+    const Factor& f = factor();
+    const Index m = out_dim(), r = f.rank, k = m - r;
+    require_fragment(frag, k * x.cols(), name);
+    Mat<S> qtg = f.qr.householderQ().transpose() * hx;
+    Mat<S> v(m, x.cols());
+    for (Index j = 0; j < x.cols(); ++j) v.col(j).tail(k) = frag.values.segment(j * k, k);
+    const auto R = f.qr.matrixR();
+    Mat<S> rhs = qtg.topRows(r) - R.topRightCorner(r, k) * v.bottomRows(k);
+    v.topRows(r) = R.topLeftCorner(r, r).template triangularView<Eigen::Upper>().solve(rhs);
+    return f.qr.colsPermutation() * v;
+  }
+
+  Mat<S> jacobian(const Vec<S>& x) const {
+    check_input(x);
+    return W_;
+  }
+
+private:
+  struct Factor {
+    Eigen::ColPivHouseholderQR<Mat<S>> qr;
+    Index rank;
+  };
+
+  void validate() const {
+    require(W_.rows() > 0 && W_.cols() > 0, name, "weight must be non-empty");
+    require_rows(b_, W_.rows(), name, "bias");
+    require_finite(W_, name, "weight");
+    require_finite(b_, name, "bias");
+  }
+  void check_input(const Mat<S>& x) const {
+    require_rows(x, in_dim(), name, "input");
+    require_finite(x, name, "input");
+  }
+  void check_cotangent(const Mat<S>& d, Index batch) const {
+    require_rows(d, out_dim(), name, "output cotangent");
+    require(d.cols() == batch, name, "output cotangent and input differ in batch size");
+    require_finite(d, name, "output cotangent");
+  }
+  // The factorization is a pure function of W: computed once, shared by every
+  // column of the batch and by copies of this layer.
+  const Factor& factor() const {
+    if (!factor_) {
+      auto f = std::make_shared<Factor>();
+      f->qr.compute(W_.transpose());
+      f->rank = f->qr.rank();
+      factor_ = std::move(f);
+    }
+    return *factor_;
+  }
+
+  Mat<S> W_;
+  Vec<S> b_;
+  mutable std::shared_ptr<const Factor> factor_;
+};
+
+}  // namespace moonwalk::reference

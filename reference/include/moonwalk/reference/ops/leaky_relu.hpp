@@ -1,0 +1,94 @@
+// leaky_relu(α): y = x for x > 0, y = α x otherwise; α > 0, no parameters.
+//   J = diag(s), s = 1 where x > 0, α elsewhere
+//   vjp_input: h_x = s ⊙ δ, from the sign mask (1 bit per unit)
+//   vijp: h = g ⊘ s;  fragment: none (bijective, always submersive)
+//   inverse: x = y for y > 0, y / α otherwise
+//   domain: finite x; α finite and > 0 (α = 0 is relu, α < 0 is not injective).
+#pragma once
+
+#include "moonwalk/reference/ops/elementwise.hpp"
+
+#include <sstream>
+
+namespace moonwalk::reference {
+
+template <class S> struct LeakyRelu {
+  static constexpr const char* name = "leaky_relu";
+  static constexpr bool bijective = true;
+
+  LeakyRelu(Index n, S alpha) : n_(n), alpha_(alpha) {
+    require(n > 0, name, "dimension must be positive");
+    require(is_finite(alpha), name, "slope must be finite");
+    if (!(alpha > 0)) {
+      std::ostringstream s;
+      s << "slope must be > 0, got " << to_double(alpha) << " (0 is relu, which needs fragments)";
+      fail(name, s.str());
+    }
+  }
+
+  Index in_dim() const { return n_; }
+  Index out_dim() const { return n_; }
+  Index param_count() const { return 0; }
+  S alpha() const { return alpha_; }
+  Vec<S> params() const { return Vec<S>(0); }
+  void set_params(const Vec<S>& p) { detail::check_no_params(p.size(), name); }
+  template <class T> LeakyRelu<T> cast() const { return LeakyRelu<T>(n_, T(alpha_)); }
+
+  Mat<S> forward(const Mat<S>& x) const {
+    detail::check_elementwise_input(x, n_, name);
+    return x.unaryExpr([this](const S& v) { return v > 0 ? v : S(alpha_ * v); });
+  }
+  Mat<S> jvp(const Mat<S>& x, const Mat<S>& xdot, const Vec<S>& pdot) const {
+    detail::check_elementwise_input(x, n_, name);
+    require_same_shape(x, xdot, name, "tangent and input");
+    require_param_dir(pdot, 0, name);
+    return x.binaryExpr(xdot, [this](const S& v, const S& t) { return v > 0 ? t : S(alpha_ * t); });
+  }
+  Residual<S> input_residual(const Mat<S>& x) const {
+    detail::check_elementwise_input(x, n_, name);
+    Residual<S> r;
+    r.mask = BitMask::from(x, [](const S& v) { return v > 0; });
+    r.batch = x.cols();
+    return r;
+  }
+  Mat<S> vjp_input(const Residual<S>& r, const Mat<S>& delta) const {
+    detail::check_elementwise_cotangent(delta, n_, r.batch, name, "output cotangent");
+    Mat<S> h = delta;
+    for (Index j = 0; j < h.cols(); ++j)
+      for (Index i = 0; i < n_; ++i)
+        if (!r.mask(i, j)) h(i, j) *= alpha_;
+    return h;
+  }
+  Vec<S> vjp_params(const Mat<S>& x, const Mat<S>& delta) const {
+    detail::check_elementwise_input(x, n_, name);
+    detail::check_elementwise_cotangent(delta, n_, x.cols(), name, "output cotangent");
+    return Vec<S>(0);
+  }
+  Index fragment_size(const Mat<S>&) const { return 0; }
+  Fragment<S> fragment(const Mat<S>& x, const Mat<S>& delta) const {
+    detail::check_elementwise_input(x, n_, name);
+    detail::check_elementwise_cotangent(delta, n_, x.cols(), name, "output cotangent");
+    return {};
+  }
+  Mat<S> vijp(const Mat<S>& x, const Mat<S>& hx, const Fragment<S>& frag) const {
+    detail::check_elementwise_input(x, n_, name);
+    detail::check_elementwise_cotangent(hx, n_, x.cols(), name, "input cotangent");
+    require_fragment(frag, 0, name);
+    return x.binaryExpr(hx, [this](const S& v, const S& g) { return v > 0 ? g : S(g / alpha_); });
+  }
+  Mat<S> jacobian(const Vec<S>& x) const {
+    detail::check_elementwise_input(Mat<S>(x), n_, name);
+    Vec<S> s = x.unaryExpr([this](const S& v) { return v > 0 ? S(1) : alpha_; });
+    return s.asDiagonal();
+  }
+  Mat<S> inverse(const Mat<S>& y) const {
+    detail::check_elementwise_input(y, n_, name);
+    return y.unaryExpr([this](const S& v) { return v > 0 ? v : S(v / alpha_); });
+  }
+
+private:
+  Index n_;
+  S alpha_;
+};
+
+}  // namespace moonwalk::reference

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs what is missing, configures and builds with the default preset.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+# The CUDA toolkit installs outside PATH on some images.
+[ -d /usr/local/cuda/bin ] && export PATH="$PATH:/usr/local/cuda/bin"
+cmake --preset default >/dev/null
+cmake --build --preset default

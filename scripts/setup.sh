@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages moonwalk builds with, when any is missing.
+# nvcc is not a Debian package here: it comes with the machine's CUDA toolkit,
+# and the CUDA path is built only when CMake finds it.
+set -euo pipefail
+packages=(cmake ninja-build g++ libeigen3-dev libboost-dev catch2 librapidcheck-dev libcli11-dev
+          nlohmann-json3-dev libfmt-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# The CUDA toolkit lives outside PATH on some images.
+if ! command -v nvcc >/dev/null && [ -x /usr/local/cuda/bin/nvcc ]; then
+  echo "setup: nvcc found at /usr/local/cuda/bin (add it to PATH to build the CUDA path)"
+fi

@@ -1,0 +1,101 @@
+#include "moonwalk/verify/cases.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+namespace moonwalk::verify {
+
+using namespace moonwalk::reference;
+
+std::string describe(const Shape& s) {
+  std::ostringstream o;
+  o << "Shape{a=" << s.a << ", b=" << s.b << ", c=" << s.c << ", batch=" << s.batch << ", flavor=" << s.flavor
+    << ", seed=" << s.seed << "}";
+  return o.str();
+}
+
+namespace {
+
+// Weights of magnitude ≲ 1/√fan_in: integers in [-8, 8] / 2^(3 + ⌈log4 fan_in⌉).
+int weight_shift(Index fan_in) {
+  int s = 3;
+  for (Index f = 1; f < fan_in; f *= 4) ++s;
+  return s;
+}
+
+template <template <class> class Op> OpCase<Op> finish(Op<double> op, ExactRng& r, Index batch, Mat<double> x) {
+  Mat<double> xdot = r.matrix(op.in_dim(), batch, 16, 3);
+  Vec<double> pdot = r.matrix(op.param_count(), 1, 16, 3);
+  Mat<double> delta = r.nonzero_matrix(op.out_dim(), batch, 16, 3);
+  return OpCase<Op>{std::move(op), std::move(x), std::move(xdot), std::move(pdot), std::move(delta)};
+}
+
+}  // namespace
+
+// flavor 0, 3: m ≤ n (submersive); 1: m > n (fragment of m − n per sample);
+// 2: m ≤ n with the last row repeating the first (rank m − 1, fragment 1).
+template <> OpCase<Dense> make_case<Dense>(const Shape& s) {
+  ExactRng r(s.seed);
+  Index m = s.a, n = s.b;
+  if (s.flavor == 1) {
+    if (m <= n) std::swap(m, n);
+    if (m == n) ++m;
+  } else if (m > n) {
+    std::swap(m, n);
+  }
+  if (s.flavor == 2 && m == 1) m = std::min<Index>(2, n), n = std::max<Index>(n, 2);
+  Mat<double> W = r.matrix(m, n, 8, weight_shift(n));
+  if (s.flavor == 2) W.row(m - 1) = W.row(0);
+  Vec<double> b = r.matrix(m, 1, 8, 3);
+  Mat<double> x = r.nonzero_matrix(n, s.batch, 16, 3);
+  return finish<Dense>(Dense<double>(W, b), r, s.batch, std::move(x));
+}
+
+// Slopes 1/2, 1/4, 1/8, 1/16 by flavor.
+template <> OpCase<LeakyRelu> make_case<LeakyRelu>(const Shape& s) {
+  ExactRng r(s.seed);
+  LeakyRelu<double> op(s.a, std::ldexp(1.0, -(1 + s.flavor)));
+  Mat<double> x = r.nonzero_matrix(s.a, s.batch, 16, 3);
+  return finish<LeakyRelu>(std::move(op), r, s.batch, std::move(x));
+}
+
+// flavor 0, 1: mixed signs; 2: every unit active (submersive); 3: every unit inactive.
+template <> OpCase<Relu> make_case<Relu>(const Shape& s) {
+  ExactRng r(s.seed);
+  Mat<double> x = r.nonzero_matrix(s.a, s.batch, 16, 3);
+  if (s.flavor == 2) x = x.cwiseAbs();
+  if (s.flavor == 3) x = -x.cwiseAbs();
+  return finish<Relu>(Relu<double>(s.a), r, s.batch, std::move(x));
+}
+
+// Inputs in [-2, 2]: tanh' ≥ 0.07, far from saturation in float.
+template <> OpCase<Tanh> make_case<Tanh>(const Shape& s) {
+  ExactRng r(s.seed);
+  Mat<double> x = r.matrix(s.a, s.batch, 16, 3);
+  return finish<Tanh>(Tanh<double>(s.a), r, s.batch, std::move(x));
+}
+
+// Halves of dimension a, inner nets with b hidden units.
+template <> OpCase<AdditiveCoupling> make_case<AdditiveCoupling>(const Shape& s) {
+  ExactRng r(s.seed);
+  const Index d = s.a, k = s.b;
+  auto net = [&] {
+    Dense<double> in(r.matrix(k, d, 8, weight_shift(d)), r.matrix(k, 1, 8, 3));
+    Dense<double> out(r.matrix(d, k, 8, weight_shift(k)), r.matrix(d, 1, 8, 3));
+    return CouplingNet<double>(std::move(in), std::move(out));
+  };
+  CouplingNet<double> F = net();
+  CouplingNet<double> G = net();
+  Mat<double> x = r.matrix(2 * d, s.batch, 16, 3);
+  return finish<AdditiveCoupling>(AdditiveCoupling<double>(std::move(F), std::move(G)), r, s.batch, std::move(x));
+}
+
+// a channels, b positions.
+template <> OpCase<GlobalAvgPool> make_case<GlobalAvgPool>(const Shape& s) {
+  ExactRng r(s.seed);
+  GlobalAvgPool<double> op(s.a, s.b);
+  Mat<double> x = r.matrix(op.in_dim(), s.batch, 16, 3);
+  return finish<GlobalAvgPool>(std::move(op), r, s.batch, std::move(x));
+}
+
+}  // namespace moonwalk::verify

@@ -1,0 +1,10 @@
+// Conformance identities instantiated in mp50 for every registered operator.
+#include "moonwalk/verify/properties_impl.hpp"
+
+namespace moonwalk::verify {
+
+#define MOONWALK_INSTANTIATE_CHECK(OP) \
+  template Check check<reference::OP, moonwalk::mp50>(Property, const OpCase<reference::OP>&, const Exact&);
+MOONWALK_OPERATORS(MOONWALK_INSTANTIATE_CHECK)
+
+}  // namespace moonwalk::verify
