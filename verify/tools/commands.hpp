@@ -23,6 +23,6 @@ inline void run_with_exit_code(CLI::App* sub, std::function<int()> body) {
   });
 }
 
-void add_conformance_command(CLI::App& app);
+void add_verify_command(CLI::App& app);
 
 }  // namespace moonwalk::tools

@@ -1,11 +1,13 @@
 // Runs the conformance identities over every registered operator outside a
-// test framework, for the command-line tool: one row per operator ×
-// precision × property.
+// test framework, for `moonwalk verify`: one row per operator × precision ×
+// property. A failing case is shrunk (smaller dimensions, same values seed),
+// reported with a replay command, and dumped as JSON.
 #pragma once
 
 #include "moonwalk/verify/properties.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,16 +22,25 @@ struct ConformanceRow {
   double max_error = 0;    // largest measured error
   double bound_at_max = 0; // its bound
   double max_ratio = 0;    // largest error / bound (0 when every bound is 0 and every error is 0)
-  std::string first_failure;  // shape and check of the first failing case
+  std::string first_failure;  // the shrunk failing case and its check
+  std::string replay;         // command that reruns exactly that case
+  std::string dump;           // path of the JSON dump
 };
 
 struct ConformanceOptions {
   int cases = 20;
   std::uint64_t seed = 1;
   std::vector<std::string> precisions{"float", "double", "mp50"};
-  std::string op;  // empty: all
+  std::string op;              // empty: all
+  std::string property;        // empty: all
+  std::optional<Shape> shape;  // replay exactly this case
+  std::string dump_dir = ".";  // where failing cases are written
 };
 
 std::vector<ConformanceRow> run_conformance(const ConformanceOptions& o);
+
+// "a,b,c,batch,flavor,seed" as printed in replay commands.
+Shape parse_shape(const std::string& text);
+std::string format_shape(const Shape& s);
 
 }  // namespace moonwalk::verify

@@ -1,0 +1,68 @@
+// `moonwalk verify`: every identity of every registered operator at float,
+// double and 50 digits, as a table of cases, largest error, its bound and a
+// verdict. Non-zero exit on any failure, with a replay command and a dump.
+#include "commands.hpp"
+
+#include "moonwalk/verify/conformance.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+#include <memory>
+
+namespace moonwalk::tools {
+
+namespace {
+
+int run_verify(const verify::ConformanceOptions& o, bool json) {
+  const auto rows = verify::run_conformance(o);
+  int failures = 0;
+  nlohmann::json j = nlohmann::json::array();
+  if (!json)
+    std::cout << fmt::format("{:<18} {:<7} {:<14} {:>5} {:>9} {:>11} {:>11} {:>9}  {}\n", "operator", "prec",
+                             "property", "cases", "discarded", "max error", "its bound", "err/bound", "verdict");
+  for (const auto& r : rows) {
+    failures += r.failures;
+    if (json) {
+      j.push_back({{"operator", r.op}, {"precision", r.precision}, {"property", r.property}, {"cases", r.cases},
+                   {"discarded", r.not_applicable}, {"trivial", r.trivial}, {"failures", r.failures},
+                   {"max_error", r.max_error}, {"bound_at_max", r.bound_at_max}, {"max_ratio", r.max_ratio},
+                   {"first_failure", r.first_failure}, {"replay", r.replay}, {"dump", r.dump}});
+      continue;
+    }
+    std::cout << fmt::format("{:<18} {:<7} {:<14} {:>5} {:>9} {:>11.3e} {:>11.3e} {:>9.2e}  {}\n", r.op,
+                             r.precision, r.property, r.cases, r.not_applicable, r.max_error, r.bound_at_max,
+                             r.max_ratio, r.failures ? "FAIL" : "pass");
+    if (r.failures) {
+      std::cout << "    " << r.first_failure << "\n";
+      if (!r.replay.empty()) std::cout << "    replay: " << r.replay << "\n    dump: " << r.dump << "\n";
+    }
+  }
+  if (json) std::cout << j.dump(2) << "\n";
+  else std::cout << fmt::format("{} rows, {} failing cases\n", rows.size(), failures);
+  return failures ? 1 : 0;
+}
+
+}  // namespace
+
+void add_verify_command(CLI::App& app) {
+  auto o = std::make_shared<verify::ConformanceOptions>();
+  auto json = std::make_shared<bool>(false);
+  auto shape = std::make_shared<std::string>();
+  auto* sub = app.add_subcommand("verify", "run every operator identity at float, double and 50 digits");
+  sub->add_option("--cases", o->cases, "cases per operator and precision")->check(CLI::PositiveNumber);
+  sub->add_option("--seed", o->seed, "seed of the case generator");
+  sub->add_option("--precision", o->precisions, "precisions to run (float, double, mp50)");
+  sub->add_option("--op", o->op, "run only this operator");
+  sub->add_option("--property", o->property, "run only this property");
+  sub->add_option("--shape", *shape, "replay one case: a,b,c,batch,flavor,seed");
+  sub->add_option("--dump-dir", o->dump_dir, "where failing cases are written");
+  sub->add_flag("--json", *json, "print the table as JSON");
+  run_with_exit_code(sub, [o, json, shape] {
+    if (!shape->empty()) o->shape = verify::parse_shape(*shape);
+    return run_verify(*o, *json);
+  });
+}
+
+}  // namespace moonwalk::tools
