@@ -5,6 +5,7 @@ int main(int argc, char** argv) {
   CLI::App app{"moonwalk: a numerically verified reference of inverse-forward differentiation"};
   app.require_subcommand(1);
   moonwalk::tools::add_verify_command(app);
+  moonwalk::tools::add_vectors_command(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

@@ -1,0 +1,29 @@
+// An operator's configuration as JSON (what, besides its flat parameter
+// vector θ, a port needs to rebuild it), and the way back. Used by the
+// conformance vectors; the keys are documented in docs/porting.md.
+#pragma once
+
+#include "moonwalk/verify/cases.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <type_traits>
+
+namespace moonwalk::verify {
+
+// Operators with a configuration reader; only these are exported as vectors.
+template <template <class> class Op> struct HasConfig : std::false_type {};
+#define MOONWALK_HAS_CONFIG(OP) \
+  template <> struct HasConfig<reference::OP> : std::true_type {};
+MOONWALK_HAS_CONFIG(Dense)
+MOONWALK_HAS_CONFIG(LeakyRelu)
+MOONWALK_HAS_CONFIG(Relu)
+MOONWALK_HAS_CONFIG(Tanh)
+MOONWALK_HAS_CONFIG(AdditiveCoupling)
+MOONWALK_HAS_CONFIG(GlobalAvgPool)
+#undef MOONWALK_HAS_CONFIG
+
+template <template <class> class Op> nlohmann::json op_config(const Op<double>& op);
+template <template <class> class Op> Op<double> op_from_config(const nlohmann::json& config, const Vec<double>& params);
+
+}  // namespace moonwalk::verify

@@ -1,0 +1,44 @@
+// Conformance vectors: a language-neutral JSON set per operator with inputs,
+// 50-digit expected outputs, the reference's own error in float and double,
+// and the tolerance each precision must meet (docs/porting.md). Export writes
+// DIR/<op>.json; check recomputes with the reference at float and double.
+#pragma once
+
+#include "moonwalk/verify/cases.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace moonwalk::verify {
+
+// The inputs of one vector: exact values (x, ẋ, θ̇, δ) and the 50-digit image
+// cotangent g = vjp_input(δ) with fragment f = fragment(x, δ).
+struct VectorInputs {
+  Mat<double> x, xdot, pdot, delta;
+  Mat<mp50> g, fragment;
+};
+
+using Outputs = std::map<std::string, Mat<mp50>>;
+
+// forward, jvp, vjp_input, vjp_params, fragment, vijp computed in S (and
+// raised to 50 digits for comparison). vijp is vijp(g, f), which equals δ;
+// it is left out when g is empty.
+template <template <class> class Op, class S> Outputs vector_outputs(const Op<double>& op, const VectorInputs& in);
+
+struct VectorRow {
+  std::string op, precision, output;
+  int cases = 0, failures = 0;
+  double max_error = 0, tolerance_at_max = 0;  // relative
+};
+
+// Writes one file per registered operator; returns the paths written.
+std::vector<std::string> export_vectors(const std::string& dir);
+// Checks every <op>.json found in dir at float and double.
+std::vector<VectorRow> check_vectors(const std::string& dir);
+
+double relative_error(const Mat<mp50>& computed, const Mat<mp50>& expected);
+
+}  // namespace moonwalk::verify

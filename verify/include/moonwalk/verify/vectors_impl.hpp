@@ -1,0 +1,25 @@
+#pragma once
+
+#include "moonwalk/verify/vectors.hpp"
+
+namespace moonwalk::verify {
+
+template <template <class> class Op, class S> Outputs vector_outputs(const Op<double>& op64, const VectorInputs& in) {
+  const Op<S> op = op64.template cast<S>();
+  const Mat<S> x = in.x.template cast<S>(), xdot = in.xdot.template cast<S>(), delta = in.delta.template cast<S>();
+  const Vec<S> pdot = in.pdot.template cast<S>();
+  const Mat<S> g = in.g.template cast<S>();
+  reference::Fragment<S> f;
+  f.values = in.fragment.template cast<S>();
+  auto up = [](const auto& m) { return Mat<mp50>(m.template cast<mp50>()); };
+  Outputs out;
+  out["forward"] = up(op.forward(x));
+  out["jvp"] = up(op.jvp(x, xdot, pdot));
+  out["vjp_input"] = up(op.vjp_input(op.input_residual(x), delta));
+  out["vjp_params"] = up(Mat<S>(op.vjp_params(x, delta)));
+  out["fragment"] = up(Mat<S>(op.fragment(x, delta).values));
+  if (in.g.size()) out["vijp"] = up(op.vijp(x, g, f));
+  return out;
+}
+
+}  // namespace moonwalk::verify

@@ -1,0 +1,73 @@
+#include "moonwalk/verify/op_config.hpp"
+
+#include "moonwalk/verify/decimal.hpp"
+
+namespace moonwalk::verify {
+
+using namespace moonwalk::reference;
+
+namespace {
+Index get_dim(const nlohmann::json& c, const char* key) {
+  const Index v = c.at(key).get<Index>();
+  if (v <= 0) throw std::invalid_argument(std::string("config: '") + key + "' must be positive");
+  return v;
+}
+}  // namespace
+
+template <> nlohmann::json op_config<Dense>(const Dense<double>& op) {
+  return {{"in", op.in_dim()}, {"out", op.out_dim()}};
+}
+template <> Dense<double> op_from_config<Dense>(const nlohmann::json& c, const Vec<double>& p) {
+  const Index n = get_dim(c, "in"), m = get_dim(c, "out");
+  Dense<double> op(Mat<double>::Zero(m, n), Vec<double>::Zero(m));
+  op.set_params(p);
+  return op;
+}
+
+template <> nlohmann::json op_config<LeakyRelu>(const LeakyRelu<double>& op) {
+  return {{"dim", op.in_dim()}, {"alpha", decimal(op.alpha())}};
+}
+template <> LeakyRelu<double> op_from_config<LeakyRelu>(const nlohmann::json& c, const Vec<double>& p) {
+  LeakyRelu<double> op(get_dim(c, "dim"), static_cast<double>(mp50(c.at("alpha").get<std::string>())));
+  op.set_params(p);
+  return op;
+}
+
+template <> nlohmann::json op_config<Relu>(const Relu<double>& op) { return {{"dim", op.in_dim()}}; }
+template <> Relu<double> op_from_config<Relu>(const nlohmann::json& c, const Vec<double>& p) {
+  Relu<double> op(get_dim(c, "dim"));
+  op.set_params(p);
+  return op;
+}
+
+template <> nlohmann::json op_config<Tanh>(const Tanh<double>& op) { return {{"dim", op.in_dim()}}; }
+template <> Tanh<double> op_from_config<Tanh>(const nlohmann::json& c, const Vec<double>& p) {
+  Tanh<double> op(get_dim(c, "dim"));
+  op.set_params(p);
+  return op;
+}
+
+template <> nlohmann::json op_config<AdditiveCoupling>(const AdditiveCoupling<double>& op) {
+  return {{"half", op.half()}, {"hidden", op.F.inner.out_dim()}};
+}
+template <> AdditiveCoupling<double> op_from_config<AdditiveCoupling>(const nlohmann::json& c, const Vec<double>& p) {
+  const Index d = get_dim(c, "half"), k = get_dim(c, "hidden");
+  auto net = [&] {
+    return CouplingNet<double>(Dense<double>(Mat<double>::Zero(k, d), Vec<double>::Zero(k)),
+                               Dense<double>(Mat<double>::Zero(d, k), Vec<double>::Zero(d)));
+  };
+  AdditiveCoupling<double> op(net(), net());
+  op.set_params(p);
+  return op;
+}
+
+template <> nlohmann::json op_config<GlobalAvgPool>(const GlobalAvgPool<double>& op) {
+  return {{"channels", op.channels()}, {"positions", op.positions()}};
+}
+template <> GlobalAvgPool<double> op_from_config<GlobalAvgPool>(const nlohmann::json& c, const Vec<double>& p) {
+  GlobalAvgPool<double> op(get_dim(c, "channels"), get_dim(c, "positions"));
+  op.set_params(p);
+  return op;
+}
+
+}  // namespace moonwalk::verify
