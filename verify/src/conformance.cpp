@@ -37,13 +37,20 @@ Shape random_shape(std::mt19937_64& g) {
   return s;
 }
 
-template <template <class> class Op, class S> Check evaluate(Property p, const Shape& s) {
+template <template <class> class Op, class S>
+Check evaluate(Property p, const OpCase<Op>& c, const Exact& e, double bound_scale) {
+  Check r = check<Op, S>(p, c, e);
+  r.bound *= bound_scale;
+  return r;
+}
+
+template <template <class> class Op, class S> Check evaluate(Property p, const Shape& s, double bound_scale) {
   const OpCase<Op> c = make_case<Op>(s);
-  return check<Op, S>(p, c, exact_facts(c));
+  return evaluate<Op, S>(p, c, exact_facts(c), bound_scale);
 }
 
 // Greedy shrinking: lower one dimension at a time while the case still fails.
-template <template <class> class Op, class S> Shape shrink(Property p, Shape s) {
+template <template <class> class Op, class S> Shape shrink(Property p, Shape s, double bound_scale) {
   for (bool progress = true; progress;) {
     progress = false;
     for (int* field : {&s.a, &s.b, &s.c, &s.batch, &s.flavor}) {
@@ -53,7 +60,7 @@ template <template <class> class Op, class S> Shape shrink(Property p, Shape s) 
         --*(field - &s.a + &t.a);
         bool fails = false;
         try {
-          fails = !evaluate<Op, S>(p, t).pass();
+          fails = !evaluate<Op, S>(p, t, bound_scale).pass();
         } catch (const std::exception&) {
           fails = false;  // a smaller shape the operator refuses is not a counterexample
         }
@@ -68,13 +75,13 @@ template <template <class> class Op, class S> Shape shrink(Property p, Shape s) 
 
 template <template <class> class Op, class S>
 void record_failure(ConformanceRow& row, Property p, const Shape& found, const ConformanceOptions& o) {
-  const Shape s = shrink<Op, S>(p, found);
+  const Shape s = shrink<Op, S>(p, found, o.bound_scale);
   const OpCase<Op> c = make_case<Op>(s);
   const Exact e = exact_facts(c);
-  const Check r = check<Op, S>(p, c, e);
+  const Check r = evaluate<Op, S>(p, c, e, o.bound_scale);
   row.first_failure = "seed " + std::to_string(o.seed) + ", shrunk to " + describe(s) + ": " + r.describe();
   row.replay = "moonwalk verify --op " + row.op + " --precision " + row.precision + " --property " + row.property +
-               " --shape " + format_shape(s);
+               " --shape " + format_shape(s) + (o.bound_scale != 1 ? " --bound-scale " + std::to_string(o.bound_scale) : "");
   row.dump = o.dump_dir + "/moonwalk-failure-" + row.op + "-" + row.precision + "-" + row.property + ".json";
   nlohmann::json j = dump_case<Op, S>(c, e);
   j["property"] = row.property;
@@ -88,7 +95,7 @@ void record_failure(ConformanceRow& row, Property p, const Shape& found, const C
 template <template <class> class Op, class S>
 void accumulate(ConformanceRow& row, Property p, const OpCase<Op>& c, const Exact& e, const Shape& s,
                 const ConformanceOptions& o) {
-  const Check r = check<Op, S>(p, c, e);
+  const Check r = evaluate<Op, S>(p, c, e, o.bound_scale);
   if (!r.applicable) {
     ++row.not_applicable;
     return;

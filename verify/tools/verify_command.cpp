@@ -58,6 +58,8 @@ void add_verify_command(CLI::App& app) {
   sub->add_option("--property", o->property, "run only this property");
   sub->add_option("--shape", *shape, "replay one case: a,b,c,batch,flavor,seed");
   sub->add_option("--dump-dir", o->dump_dir, "where failing cases are written");
+  sub->add_option("--bound-scale", o->bound_scale, "multiply every bound (below 1: show the headroom)")
+      ->check(CLI::NonNegativeNumber);
   sub->add_flag("--json", *json, "print the table as JSON");
   run_with_exit_code(sub, [o, json, shape] {
     if (!shape->empty()) o->shape = verify::parse_shape(*shape);

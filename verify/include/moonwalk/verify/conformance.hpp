@@ -35,6 +35,9 @@ struct ConformanceOptions {
   std::string property;        // empty: all
   std::optional<Shape> shape;  // replay exactly this case
   std::string dump_dir = ".";  // where failing cases are written
+  // Multiplies every bound: below 1 it shows how much headroom each identity
+  // has (and exercises the failure path: shrinking, replay, dump).
+  double bound_scale = 1.0;
 };
 
 std::vector<ConformanceRow> run_conformance(const ConformanceOptions& o);
