@@ -17,57 +17,46 @@ Index get_dim(const nlohmann::json& c, const char* key) {
 template <> nlohmann::json op_config<Dense>(const Dense<double>& op) {
   return {{"in", op.in_dim()}, {"out", op.out_dim()}};
 }
-template <> Dense<double> op_from_config<Dense>(const nlohmann::json& c, const Vec<double>& p) {
+template <> Dense<double> op_shell<Dense>(const nlohmann::json& c) {
   const Index n = get_dim(c, "in"), m = get_dim(c, "out");
-  Dense<double> op(Mat<double>::Zero(m, n), Vec<double>::Zero(m));
-  op.set_params(p);
-  return op;
+  return Dense<double>(Mat<double>::Zero(m, n), Vec<double>::Zero(m));
 }
 
 template <> nlohmann::json op_config<LeakyRelu>(const LeakyRelu<double>& op) {
   return {{"dim", op.in_dim()}, {"alpha", decimal(op.alpha())}};
 }
-template <> LeakyRelu<double> op_from_config<LeakyRelu>(const nlohmann::json& c, const Vec<double>& p) {
-  LeakyRelu<double> op(get_dim(c, "dim"), static_cast<double>(mp50(c.at("alpha").get<std::string>())));
-  op.set_params(p);
-  return op;
+template <> LeakyRelu<double> op_shell<LeakyRelu>(const nlohmann::json& c) {
+  const auto& a = c.at("alpha");
+  return LeakyRelu<double>(get_dim(c, "dim"), a.is_string() ? static_cast<double>(mp50(a.get<std::string>())) : a.get<double>());
 }
 
 template <> nlohmann::json op_config<Relu>(const Relu<double>& op) { return {{"dim", op.in_dim()}}; }
-template <> Relu<double> op_from_config<Relu>(const nlohmann::json& c, const Vec<double>& p) {
-  Relu<double> op(get_dim(c, "dim"));
-  op.set_params(p);
-  return op;
+template <> Relu<double> op_shell<Relu>(const nlohmann::json& c) {
+  return Relu<double>(get_dim(c, "dim"));
 }
 
 template <> nlohmann::json op_config<Tanh>(const Tanh<double>& op) { return {{"dim", op.in_dim()}}; }
-template <> Tanh<double> op_from_config<Tanh>(const nlohmann::json& c, const Vec<double>& p) {
-  Tanh<double> op(get_dim(c, "dim"));
-  op.set_params(p);
-  return op;
+template <> Tanh<double> op_shell<Tanh>(const nlohmann::json& c) {
+  return Tanh<double>(get_dim(c, "dim"));
 }
 
 template <> nlohmann::json op_config<AdditiveCoupling>(const AdditiveCoupling<double>& op) {
   return {{"half", op.half()}, {"hidden", op.F.inner.out_dim()}};
 }
-template <> AdditiveCoupling<double> op_from_config<AdditiveCoupling>(const nlohmann::json& c, const Vec<double>& p) {
+template <> AdditiveCoupling<double> op_shell<AdditiveCoupling>(const nlohmann::json& c) {
   const Index d = get_dim(c, "half"), k = get_dim(c, "hidden");
   auto net = [&] {
     return CouplingNet<double>(Dense<double>(Mat<double>::Zero(k, d), Vec<double>::Zero(k)),
                                Dense<double>(Mat<double>::Zero(d, k), Vec<double>::Zero(d)));
   };
-  AdditiveCoupling<double> op(net(), net());
-  op.set_params(p);
-  return op;
+  return AdditiveCoupling<double>(net(), net());
 }
 
 template <> nlohmann::json op_config<GlobalAvgPool>(const GlobalAvgPool<double>& op) {
   return {{"channels", op.channels()}, {"positions", op.positions()}};
 }
-template <> GlobalAvgPool<double> op_from_config<GlobalAvgPool>(const nlohmann::json& c, const Vec<double>& p) {
-  GlobalAvgPool<double> op(get_dim(c, "channels"), get_dim(c, "positions"));
-  op.set_params(p);
-  return op;
+template <> GlobalAvgPool<double> op_shell<GlobalAvgPool>(const nlohmann::json& c) {
+  return GlobalAvgPool<double>(get_dim(c, "channels"), get_dim(c, "positions"));
 }
 
 }  // namespace moonwalk::verify

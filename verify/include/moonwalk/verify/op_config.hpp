@@ -24,6 +24,12 @@ MOONWALK_HAS_CONFIG(GlobalAvgPool)
 #undef MOONWALK_HAS_CONFIG
 
 template <template <class> class Op> nlohmann::json op_config(const Op<double>& op);
-template <template <class> class Op> Op<double> op_from_config(const nlohmann::json& config, const Vec<double>& params);
+// The operator with every parameter zero, then with the given parameters.
+template <template <class> class Op> Op<double> op_shell(const nlohmann::json& config);
+template <template <class> class Op> Op<double> op_from_config(const nlohmann::json& config, const Vec<double>& params) {
+  Op<double> op = op_shell<Op>(config);
+  op.set_params(params);
+  return op;
+}
 
 }  // namespace moonwalk::verify

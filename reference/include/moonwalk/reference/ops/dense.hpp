@@ -85,13 +85,18 @@ template <class S> struct Dense {
 
   Fragment<S> fragment(const Mat<S>& x, const Mat<S>& delta) const {
     check_input(x);
-    check_cotangent(delta, x.cols());
+    return fragment(input_residual(x), delta);
+  }
+  // The fragment depends on W and δ only: Phase II needs no input.
+  Fragment<S> fragment(const Residual<S>& r, const Mat<S>& delta) const {
+    check_cotangent(delta, r.batch);
+    const Index batch = r.batch;
     const Factor& f = factor();
     const Index k = out_dim() - f.rank;
     Fragment<S> out;
-    out.values.resize(k * x.cols());
+    out.values.resize(k * batch);
     Mat<S> v = f.qr.colsPermutation().transpose() * delta;
-    for (Index j = 0; j < x.cols(); ++j) out.values.segment(j * k, k) = v.col(j).tail(k);
+    for (Index j = 0; j < batch; ++j) out.values.segment(j * k, k) = v.col(j).tail(k);
     return out;
   }
 

@@ -66,6 +66,17 @@ template <class S> struct Relu {
         if (!(x(i, j) > 0)) f.values(k++) = delta(i, j);
     return f;
   }
+  // The same fragment from the activity mask alone (Phase II keeps no inputs).
+  Fragment<S> fragment(const Residual<S>& r, const Mat<S>& delta) const {
+    detail::check_elementwise_cotangent(delta, n_, r.batch, name, "output cotangent");
+    Fragment<S> f;
+    f.values.resize(r.mask.rows() * r.mask.cols() - r.mask.count());
+    Index k = 0;
+    for (Index j = 0; j < delta.cols(); ++j)
+      for (Index i = 0; i < n_; ++i)
+        if (!r.mask(i, j)) f.values(k++) = delta(i, j);
+    return f;
+  }
   Mat<S> vijp(const Mat<S>& x, const Mat<S>& hx, const Fragment<S>& frag) const {
     detail::check_elementwise_input(x, n_, name);
     detail::check_elementwise_cotangent(hx, n_, x.cols(), name, "input cotangent");

@@ -1,0 +1,32 @@
+// moonwalk_forward (pure-forward Moonwalk): h_0 = ∂ℓ/∂x_0 from one jvp sweep
+// per input coordinate, then the inverse-forward sweep (Phase III). Stores
+// nothing between sweeps, so every layer must be submersive at its input: a
+// layer with a non-empty cokernel (relu with inactive units, a tall dense) is
+// refused with its name.
+#pragma once
+
+#include "moonwalk/reference/methods/forward_mode.hpp"
+#include "moonwalk/reference/methods/inverse_forward.hpp"
+
+namespace moonwalk::reference::methods {
+
+template <class S> Gradients<S> moonwalk_forward(const Network<S>& net, const Mat<S>& x0) {
+  check_input(net, x0);
+  Gradients<S> out;
+  out.ledger.hold(Category::parameters, net.param_bytes());
+  Mat<S> x = x0;
+  for (std::size_t i = 0; i < net.depth(); ++i) {
+    if (const Index k = fragment_size(net, i, x); k > 0)
+      fail("moonwalk_forward", net.label(i) + " is not submersive at this input (" + std::to_string(k) +
+                                   " cokernel dimensions) and pure-forward Moonwalk keeps no fragments");
+    x = net.forward(i, x);
+  }
+  out.loss = net.loss_value(x);
+  out.input = input_gradient_by_jvp(net, x0, net.loss_gradient(x));
+  inverse_forward<S>(
+      net, x0, out.input, out, [](std::size_t) { return Fragment<S>{}; },
+      [](std::size_t) -> const Mat<S>* { return nullptr; });
+  return out;
+}
+
+}  // namespace moonwalk::reference::methods

@@ -1,0 +1,68 @@
+// moonwalk_mixed (mixed-mode Moonwalk with fragmental checkpointing):
+//   Phase I, forward: x_1..x_L, keeping only each layer's input residual
+//     (a sign bit per unit for (leaky) relu, nothing for dense).
+//   Phase II, reverse: h_L = ∂ℓ/∂x_L; for i = L..1 keep the fragment of h_i
+//     (or, every `anchor_every` layers, h_i itself: a depth anchor), then
+//     h_{i-1} = vjp_input(r_i, h_i) and release r_i. No parameter gradients.
+//   Phase III, inverse-forward (inverse_forward.hpp) from (x_0, h_0).
+// Stores: residuals, then fragments and anchors. With fragments turned off a
+// non-submersive layer is refused with its name.
+#pragma once
+
+#include "moonwalk/reference/methods/inverse_forward.hpp"
+
+namespace moonwalk::reference::methods {
+
+struct MixedOptions {
+  std::size_t anchor_every = 0;  // 0: no anchors; k: keep h_i whenever i % k == 0
+  bool fragments = true;
+};
+
+template <class S> Gradients<S> moonwalk_mixed(const Network<S>& net, const Mat<S>& x0, MixedOptions o = {}) {
+  check_input(net, x0);
+  const std::size_t L = net.depth();
+  Gradients<S> out;
+  out.ledger.hold(Category::parameters, net.param_bytes());
+  std::vector<Residual<S>> residuals(L);
+  Mat<S> x = x0;
+  for (std::size_t i = 0; i < L; ++i) {
+    residuals[i] = residual(net, i, x);
+    out.ledger.hold(Category::input_residuals, residuals[i].bytes());
+    x = net.forward(i, x);
+  }
+  out.loss = net.loss_value(x);
+  Mat<S> h = net.loss_gradient(x);
+  std::vector<Fragment<S>> fragments(L);
+  std::vector<Mat<S>> anchors(L);
+  for (std::size_t i = L; i-- > 0;) {
+    if (o.anchor_every && (i + 1) % o.anchor_every == 0) {
+      anchors[i] = h;
+      out.ledger.hold(Category::anchors, matrix_bytes(h));
+    } else {
+      fragments[i] = fragment(net, i, residuals[i], h);
+      if (fragments[i].size() && !o.fragments)
+        fail("moonwalk_mixed", net.label(i) + " is not submersive at this input (" +
+                                   std::to_string(fragments[i].size()) + " cokernel dimensions) and fragments are off");
+      out.ledger.hold(Category::fragments, fragments[i].bytes());
+    }
+    h = vjp_input(net, i, residuals[i], h);
+    out.ledger.release(Category::input_residuals, residuals[i].bytes());
+    residuals[i] = Residual<S>();
+  }
+  out.input = h;
+  inverse_forward<S>(
+      net, x0, out.input, out,
+      [&](std::size_t i) {
+        Fragment<S> f = std::move(fragments[i]);
+        out.ledger.release(Category::fragments, f.bytes());
+        return f;
+      },
+      [&](std::size_t i) -> const Mat<S>* {
+        if (!anchors[i].size()) return nullptr;
+        out.ledger.release(Category::anchors, matrix_bytes(anchors[i]));
+        return &anchors[i];
+      });
+  return out;
+}
+
+}  // namespace moonwalk::reference::methods

@@ -1,0 +1,90 @@
+// The ledger against each method's formula (docs/spec.md), computed here from
+// the network's own shapes and residual sizes, and the refusals.
+#include "moonwalk/verify/methods.hpp"
+#include "moonwalk/verify/tolerance.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace moonwalk;
+using namespace moonwalk::verify;
+using namespace moonwalk::reference;
+
+namespace {
+
+const char* kNet = R"({"seed": 3, "batch": 3, "loss": {"type": "softmax_cross_entropy"}, "layers": [
+  {"op": "dense", "in": 6, "out": 6}, {"op": "relu", "dim": 6}, {"op": "dense", "in": 6, "out": 5},
+  {"op": "leaky_relu", "dim": 5, "alpha": 0.25}, {"op": "dense", "in": 5, "out": 4}]})";
+
+std::vector<Mat<double>> layer_inputs(const Problem& p) {
+  std::vector<Mat<double>> xs{p.x0};
+  for (std::size_t i = 0; i + 1 < p.net.depth(); ++i) xs.push_back(p.net.forward(i, xs.back()));
+  return xs;
+}
+
+}  // namespace
+
+TEST_CASE("methods: ledger peaks follow each method's formula", "[methods][ledger]") {
+  const Problem p = problem_from_json(nlohmann::json::parse(kNet));
+  const auto xs = layer_inputs(p);
+  const std::size_t L = p.net.depth();
+
+  std::size_t inputs = 0, minimal = 0;
+  std::vector<std::size_t> residual_bytes(L), fragment_bytes(L);
+  for (std::size_t i = 0; i < L; ++i) {
+    inputs += matrix_bytes(xs[i]);
+    residual_bytes[i] = methods::residual(p.net, i, xs[i]).bytes();
+    minimal += residual_bytes[i] + (p.net.param_count(i) ? matrix_bytes(xs[i]) : 0);
+  }
+  CHECK(run_method(Method::backprop, p.net, p.x0).ledger.peak_stored() == inputs);
+  CHECK(run_method(Method::backprop_minimal, p.net, p.x0).ledger.peak_stored() == minimal);
+
+  // moonwalk_mixed: at step i of Phase II the fragment of h_i is taken while
+  // layer i's residual is still needed by its vjp, so residuals of layers ≤ i
+  // and fragments of layers ≥ i are held together; before Phase II, every
+  // residual. The peak is the largest such sum.
+  Mat<double> h = p.net.loss_gradient(p.net.forward(L - 1, xs[L - 1]));
+  for (std::size_t i = L; i-- > 0;) {
+    fragment_bytes[i] = static_cast<std::size_t>(methods::fragment_size(p.net, i, xs[i])) * sizeof(double);
+    h = methods::vjp_input(p.net, i, methods::residual(p.net, i, xs[i]), h);
+  }
+  std::size_t peak = 0;
+  for (std::size_t j = 0; j < L; ++j) peak += residual_bytes[j];
+  for (std::size_t i = 0; i < L; ++i) {
+    std::size_t held = 0;
+    for (std::size_t j = 0; j < L; ++j) held += (j <= i ? residual_bytes[j] : 0) + (j >= i ? fragment_bytes[j] : 0);
+    peak = std::max(peak, held);
+  }
+  const auto mixed = run_method(Method::moonwalk_mixed, p.net, p.x0);
+  CHECK(mixed.ledger.peak_stored() == peak);
+  CHECK(mixed.ledger.peak(Category::fragments) > 0);  // the relu has inactive units here
+  CHECK(mixed.ledger.current(Category::fragments) == 0);
+  CHECK(mixed.ledger.peak_stored() < inputs);
+}
+
+TEST_CASE("methods: refusals name the layer", "[methods][errors]") {
+  const Problem p = problem_from_json(nlohmann::json::parse(kNet));
+  CHECK_THROWS_WITH(run_method(Method::reversible, p.net, p.x0),
+                    Catch::Contains("reversible: layer 0 (dense) is not bijective"));
+  CHECK_THROWS_WITH(run_method(Method::moonwalk_forward, p.net, p.x0),
+                    Catch::Contains("moonwalk_forward: layer 1 (relu) is not submersive"));
+  CHECK_THROWS_WITH(methods::moonwalk_mixed(p.net, p.x0, methods::MixedOptions{0, false}),
+                    Catch::Contains("moonwalk_mixed: layer 1 (relu) is not submersive"));
+  CHECK_THROWS_WITH(problem_from_json(nlohmann::json::parse(R"({"layers": [{"op": "conv9d"}], "loss": {"type": "mse"}})")),
+                    Catch::Contains("unknown operator 'conv9d'"));
+  CHECK_THROWS_WITH(problem_from_json(nlohmann::json::parse(
+                        R"({"layers": [{"op": "dense", "in": 3, "out": 2}, {"op": "relu", "dim": 3}], "loss": {"type": "mse"}})")),
+                    Catch::Contains("layer 1 (relu) takes 3 inputs but layer 0 gives 2"));
+}
+
+TEST_CASE("methods: depth anchors replace fragments and are all released", "[methods][anchors]") {
+  const Problem p = problem_from_json(nlohmann::json::parse(kNet));
+  const auto g = methods::moonwalk_mixed(p.net, p.x0, methods::MixedOptions{2, true});
+  CHECK(g.ledger.peak(Category::anchors) > 0);
+  CHECK(g.ledger.current(Category::anchors) == 0);
+  // Against 50-digit backprop, within the agreement bound (agreement_test.cpp).
+  const Vec<mp50> ref = flatten(methods::backprop(p.net.cast<mp50>(), Mat<mp50>(p.x0.cast<mp50>())));
+  double n = 0;
+  for (std::size_t i = 0; i < p.net.depth(); ++i) n += static_cast<double>(p.net.in_dim(i) + p.net.out_dim(i));
+  const double allowed = verify::bound<double>(n, 1.0, amplification(p));
+  CHECK(to_double(mp50((flatten(g) - ref).norm() / ref.norm())) <= allowed);
+}

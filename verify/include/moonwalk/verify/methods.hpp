@@ -1,0 +1,48 @@
+// Gradient methods run by name, networks from JSON, and the agreement of every
+// method with 50-digit backprop. Instantiated per precision in
+// verify/src/methods_{float,double,mp50}.cpp.
+#pragma once
+
+#include "moonwalk/reference/methods.hpp"
+#include "moonwalk/verify/cases.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace moonwalk::verify {
+
+enum class Method { backprop, backprop_minimal, checkpointed, reversible, naive_forward, moonwalk_forward, moonwalk_mixed };
+const std::vector<Method>& all_methods();
+std::string method_name(Method m);
+
+struct MethodOptions {
+  std::size_t anchor_every = 0;  // moonwalk_mixed's depth anchors
+};
+
+template <class S>
+reference::Gradients<S> run_method(Method m, const reference::Network<S>& net, const Mat<S>& x0, const MethodOptions& o = {});
+
+// A network and its input batch, in double from exactly representable values.
+struct Problem {
+  reference::Network<double> net;
+  Mat<double> x0;
+};
+
+// From a JSON spec (docs/spec.md, "Network specification"): layers by operator
+// configuration, a loss, a batch size and a seed for the exact weights,
+// inputs and labels that the spec does not give.
+Problem problem_from_json(const nlohmann::json& spec);
+// A random network of the registered element-wise, dense and coupling
+// operators: depth in [1, 12], widths ≤ 8, submersive or not.
+Problem random_problem(std::uint64_t seed);
+
+// All gradients of a method as one vector, in 50 digits: θ_1, ..., θ_L, ∂ℓ/∂x_0.
+template <class S> Vec<mp50> flatten(const reference::Gradients<S>& g);
+
+// The product over layers of each layer's condition number (largest over the
+// batch, 50-digit SVD): what an inverse-forward sweep may amplify rounding by.
+double amplification(const Problem& p);
+
+}  // namespace moonwalk::verify
