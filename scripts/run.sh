@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh >/dev/null
 if (($#)); then exec build/verify/moonwalk "$@"; fi
-exec build/verify/moonwalk verify
+exec build/verify/moonwalk check

@@ -98,4 +98,47 @@ template <> OpCase<GlobalAvgPool> make_case<GlobalAvgPool>(const Shape& s) {
   return finish<GlobalAvgPool>(std::move(op), r, s.batch, std::move(x));
 }
 
+// C_in ≤ 4, C_out ≤ C_in, W in [2, 9], k ∈ {1, 3}; flavor picks the vijp
+// strategy: 0 dense (either padding), 1 banded (zero), 2 fft (circular),
+// 3 blocked (circular, B ∈ [1, 3]). Weights: [I 0] on a dominant tap (the
+// centre one, or tap 0 for blocked) plus perturbations n/128, |n| ≤ 8, so that
+// Σ_t ‖E_t‖ ≤ k·√(C_out·C_in)·2^-4 ≤ 3/4: J has full row rank with
+// σ_min ≥ 1/4 and, for blocked, ρ = Σ_{t≥1}‖W_t‖/σ_min(W_0) ≤ 3, a small
+// recurrence amplification that the bound carries.
+template <> OpCase<Conv1d> make_case<Conv1d>(const Shape& s) {
+  ExactRng r(s.seed);
+  Conv1dSpec sp;
+  sp.in_channels = 1 + (s.a - 1) % 4;
+  sp.out_channels = 1 + (s.b - 1) % sp.in_channels;
+  sp.width = 1 + s.c + (s.c == 1);
+  sp.kernel = r.coin() ? 3 : 1;
+  const int flavor = s.flavor % 4;
+  sp.vijp = static_cast<ConvVijp>(flavor);
+  sp.padding = flavor == 1 ? Padding::zero : flavor >= 2 ? Padding::circular : (r.coin() ? Padding::zero : Padding::circular);
+  sp.block = 1 + static_cast<Index>(r.value(0, 2, 0));
+  const Index ci = sp.in_channels, co = sp.out_channels, k = sp.kernel;
+  const Index dominant = flavor == 3 ? 0 : (k - 1) / 2;
+  Vec<double> w = r.matrix(co * ci * k, 1, 8, 7);
+  for (Index o = 0; o < co; ++o) w((o * ci + o) * k + dominant) += 1;
+  Vec<double> b = r.matrix(co, 1, 8, 3);
+  Conv1d<double> op(sp, w, b);
+  Mat<double> x = r.nonzero_matrix(op.in_dim(), s.batch, 16, 3);
+  return finish<Conv1d>(std::move(op), r, s.batch, std::move(x));
+}
+
+// C_in ≤ 4 channels, patch k ≤ 3, P ≤ 3 patches; C_out ≤ C_in·k. flavor 2:
+// the last output channel repeats the first (rank C_out − 1, a fragment of
+// one per patch); otherwise generic full row rank.
+template <> OpCase<PatchDownsample1d> make_case<PatchDownsample1d>(const Shape& s) {
+  ExactRng r(s.seed);
+  const Index ci = 1 + (s.a - 1) % 4, k = 1 + (s.c - 1) % 3, P = 1 + (s.b - 1) % 3, n = ci * k;
+  Index co = 1 + static_cast<Index>(r.value(0, static_cast<int>(n) - 1, 0));
+  if (s.flavor == 2 && n >= 2) co = std::max<Index>(co, 2);
+  Mat<double> M = r.matrix(co, n, 8, weight_shift(n));
+  if (s.flavor == 2 && co >= 2) M.row(co - 1) = M.row(0);
+  PatchDownsample1d<double> op(ci, P * k, k, M, r.matrix(co, 1, 8, 3));
+  Mat<double> x = r.nonzero_matrix(op.in_dim(), s.batch, 16, 3);
+  return finish<PatchDownsample1d>(std::move(op), r, s.batch, std::move(x));
+}
+
 }  // namespace moonwalk::verify

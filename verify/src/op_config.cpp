@@ -59,4 +59,36 @@ template <> GlobalAvgPool<double> op_shell<GlobalAvgPool>(const nlohmann::json& 
   return GlobalAvgPool<double>(get_dim(c, "channels"), get_dim(c, "positions"));
 }
 
+template <> nlohmann::json op_config<Conv1d>(const Conv1d<double>& op) {
+  const Conv1dSpec& s = op.spec();
+  return {{"in_channels", s.in_channels}, {"out_channels", s.out_channels}, {"width", s.width},
+          {"kernel", s.kernel}, {"padding", padding_name(s.padding)}, {"strategy", conv_vijp_name(s.vijp)},
+          {"block", s.block}};
+}
+template <> Conv1d<double> op_shell<Conv1d>(const nlohmann::json& c) {
+  Conv1dSpec s;
+  s.in_channels = get_dim(c, "in_channels");
+  s.out_channels = get_dim(c, "out_channels");
+  s.width = get_dim(c, "width");
+  s.kernel = get_dim(c, "kernel");
+  s.block = c.contains("block") ? get_dim(c, "block") : s.width;
+  const std::string pad = c.at("padding").get<std::string>(), strategy = c.at("strategy").get<std::string>();
+  if (pad != "zero" && pad != "circular") throw std::invalid_argument("config: 'padding' must be zero or circular");
+  s.padding = pad == "zero" ? Padding::zero : Padding::circular;
+  bool known = false;
+  for (ConvVijp v : {ConvVijp::dense, ConvVijp::banded, ConvVijp::fft, ConvVijp::blocked})
+    if (strategy == conv_vijp_name(v)) s.vijp = v, known = true;
+  if (!known) throw std::invalid_argument("config: 'strategy' must be dense, banded, fft or blocked");
+  return Conv1d<double>(s, Vec<double>::Zero(s.out_channels * s.in_channels * s.kernel), Vec<double>::Zero(s.out_channels));
+}
+
+template <> nlohmann::json op_config<PatchDownsample1d>(const PatchDownsample1d<double>& op) {
+  return {{"in_channels", op.in_channels()}, {"out_channels", op.out_channels()}, {"width", op.width()},
+          {"patch", op.patch()}};
+}
+template <> PatchDownsample1d<double> op_shell<PatchDownsample1d>(const nlohmann::json& c) {
+  const Index ci = get_dim(c, "in_channels"), co = get_dim(c, "out_channels"), k = get_dim(c, "patch");
+  return PatchDownsample1d<double>(ci, get_dim(c, "width"), k, Mat<double>::Zero(co, ci * k), Vec<double>::Zero(co));
+}
+
 }  // namespace moonwalk::verify

@@ -25,5 +25,7 @@ inline void run_with_exit_code(CLI::App* sub, std::function<int()> body) {
 
 void add_verify_command(CLI::App& app);
 void add_vectors_command(CLI::App& app);
+void add_study_command(CLI::App& app);
+void add_check_command(CLI::App& app);
 
 }  // namespace moonwalk::tools

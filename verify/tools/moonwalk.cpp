@@ -6,6 +6,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   moonwalk::tools::add_verify_command(app);
   moonwalk::tools::add_vectors_command(app);
+  moonwalk::tools::add_study_command(app);
+  moonwalk::tools::add_check_command(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

@@ -21,6 +21,8 @@ MOONWALK_HAS_CONFIG(Relu)
 MOONWALK_HAS_CONFIG(Tanh)
 MOONWALK_HAS_CONFIG(AdditiveCoupling)
 MOONWALK_HAS_CONFIG(GlobalAvgPool)
+MOONWALK_HAS_CONFIG(Conv1d)
+MOONWALK_HAS_CONFIG(PatchDownsample1d)
 #undef MOONWALK_HAS_CONFIG
 
 template <template <class> class Op> nlohmann::json op_config(const Op<double>& op);
