@@ -195,18 +195,23 @@ template <class S> struct Conv1d {
 
   Fragment<S> fragment(const Mat<S>& x, const Mat<S>& delta) const {
     check_input(x);
-    check_cotangent(delta, x.cols());
+    return fragment(input_residual(x), delta);
+  }
+  // The fragment depends on the weights and δ only: Phase II needs no input.
+  Fragment<S> fragment(const Residual<S>& r, const Mat<S>& delta) const {
+    check_cotangent(delta, r.batch);
+    const Index batch = r.batch;
     Fragment<S> out;
     const Index per = per_sample_fragment();
-    out.values.resize(per * x.cols());
+    out.values.resize(per * batch);
     if (per == 0) return out;
     if (sp_.vijp == ConvVijp::dense) {
       const auto& qr = factor().qr;
       Mat<S> v = qr.colsPermutation().transpose() * delta;
-      for (Index j = 0; j < x.cols(); ++j) out.values.segment(j * per, per) = v.col(j).tail(per);
+      for (Index j = 0; j < batch; ++j) out.values.segment(j * per, per) = v.col(j).tail(per);
     } else {
       const std::vector<Index> seeds = seed_positions();
-      for (Index j = 0; j < x.cols(); ++j)
+      for (Index j = 0; j < batch; ++j)
         for (std::size_t q = 0; q < seeds.size(); ++q)
           for (Index o = 0; o < co(); ++o)
             out.values(j * per + static_cast<Index>(q) * co() + o) = delta(o * W() + seeds[q], j);
