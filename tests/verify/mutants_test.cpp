@@ -2,6 +2,7 @@
 // fail at least one conformance property on a handful of generated cases,
 // while the correct operator passes the very same cases. Exact facts always
 // come from the correct operator, so a mutant cannot move its own goalposts.
+#include "moonwalk/verify/network_properties.hpp"
 #include "moonwalk/verify/properties_impl.hpp"
 
 #include <catch2/catch.hpp>
@@ -64,6 +65,29 @@ template <class S> struct SwappedVijpCoupling : AdditiveCoupling<S> {
   }
 };
 
+// conv1d whose vjp reads the zero padding one position off: input position
+// s = w + t − (p − 1) instead of w + t − p, while forward and jvp keep p.
+template <class S> struct ShiftedPaddingVjpConv1d : Conv1d<S> {
+  explicit ShiftedPaddingVjpConv1d(const Conv1d<S>& base) : Conv1d<S>(base) {}
+  template <class T> ShiftedPaddingVjpConv1d<T> cast() const {
+    return ShiftedPaddingVjpConv1d<T>(Conv1d<S>::template cast<T>());
+  }
+  Mat<S> vjp_input(const Residual<S>&, const Mat<S>& delta) const {
+    const Conv1dSpec& sp = this->spec();
+    const Index W = sp.width, k = sp.kernel, ci = sp.in_channels, co = sp.out_channels, shifted = (k - 1) / 2 - 1;
+    Mat<S> h = Mat<S>::Zero(ci * W, delta.cols());
+    for (Index j = 0; j < delta.cols(); ++j)
+      for (Index o = 0; o < co; ++o)
+        for (Index i = 0; i < ci; ++i)
+          for (Index t = 0; t < k; ++t)
+            for (Index w = 0; w < W; ++w) {
+              const Index s = w + t - shifted;
+              if (s >= 0 && s < W) h(i * W + s, j) += this->weight()((o * ci + i) * k + t) * delta(o * W + w, j);
+            }
+    return h;
+  }
+};
+
 template <template <class> class Mutant, template <class> class Base> OpCase<Mutant> mutate(const OpCase<Base>& c) {
   return OpCase<Mutant>{Mutant<double>(c.op), c.x, c.xdot, c.pdot, c.delta};
 }
@@ -114,6 +138,12 @@ Shape mixed_relu_shape(std::mt19937_64& g) {
   return s;
 }
 
+Shape zero_padding_shape(std::mt19937_64& g) {
+  Shape s = any_shape(g);
+  s.flavor = 1;  // conv1d: banded strategy, zero padding
+  return s;
+}
+
 template <template <class> class Mutant, template <class> class Base> void require_caught(Shape (*shape)(std::mt19937_64&)) {
   const Tally t = hunt<Mutant, Base>(12, shape);
   std::string by;
@@ -140,4 +170,25 @@ TEST_CASE("mutants: a dropped relu fragment is caught", "[mutants][relu][fragmen
 
 TEST_CASE("mutants: swapped local vjps in additive_coupling's vijp are caught", "[mutants][additive_coupling][vijp]") {
   require_caught<SwappedVijpCoupling, AdditiveCoupling>(any_shape);
+}
+
+TEST_CASE("mutants: an off-by-one zero-padding offset in conv1d's vjp is caught", "[mutants][conv1d][vjp]") {
+  require_caught<ShiftedPaddingVjpConv1d, Conv1d>(zero_padding_shape);
+}
+
+TEST_CASE("mutants: a ledger that keeps eight bytes too many is caught", "[mutants][ledger]") {
+  std::mt19937_64 g(7);
+  for (NetClass cls : all_net_classes()) {
+    const Shape s = random_net_shape(g);
+    const Problem p = make_network(cls, s);
+    const NetFacts f = net_facts(p);
+    MethodRuns<double> runs = run_methods<double>(p);
+    for (const auto& c : check_network<double>(NetProperty::ledger_consistency, p, f, runs, s)) CHECK(c.check.pass());
+    for (auto& r : runs.result) r.ledger.hold(Category::fragments, 8);  // held and never released
+    for (const auto& c : check_network<double>(NetProperty::ledger_consistency, p, f, runs, s)) {
+      INFO(net_class_name(cls) << " " << c.method << ": " << c.check.describe());
+      // The run with depth anchors is not among `runs`, so its ledger is the true one.
+      CHECK(c.check.pass() == (!c.check.applicable || c.method == "moonwalk_mixed(anchor_every=2)"));
+    }
+  }
 }

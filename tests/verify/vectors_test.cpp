@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 using namespace moonwalk;
 using namespace moonwalk::verify;
@@ -39,6 +40,49 @@ TEST_CASE("vectors: exported vectors check clean, and a perturbed expectation is
     if (r.op == "dense" && r.output == "vijp") dense_vijp_failures += r.failures;
   CHECK(dense_vijp_failures == 2);  // float and double both see it
   CHECK(failures(tampered) == 2);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("vectors: network vectors check clean for every method, and a perturbed gradient is caught",
+          "[vectors][networks]") {
+  const auto dir = (std::filesystem::temp_directory_path() / "moonwalk-network-vectors-test").string();
+  std::filesystem::remove_all(dir);
+  export_vectors(dir);
+  const std::string path = dir + "/networks.json";
+  REQUIRE(std::filesystem::exists(path));
+  nlohmann::json doc = nlohmann::json::parse(std::ifstream(path));
+  CHECK(doc.at("cases").size() >= 5);
+  for (const auto& c : doc.at("cases")) {
+    INFO(c.at("name"));
+    // Every case is a real test: a nonzero expected gradient, backprop and moonwalk_mixed in both precisions.
+    CHECK(c.at("expected").at("params").size() == c.at("network").at("layers").size());
+    for (const char* prec : {"float", "double"})
+      for (const char* m : {"backprop", "moonwalk_mixed"}) CHECK(c.at("tolerance").at(prec).contains(m));
+  }
+
+  std::map<std::string, int> cases;
+  for (const auto& r : check_vectors(dir))
+    if (r.op.rfind("networks/", 0) == 0) {
+      INFO(r.op << " " << r.precision << " " << r.output << ": " << r.first_failure);
+      CHECK(r.failures == 0);
+      cases[r.op + " " + r.precision] += r.cases;
+    }
+  for (const char* prec : {"float", "double"}) {
+    CHECK(cases["networks/backprop " + std::string(prec)] == 3 * static_cast<int>(doc.at("cases").size()));
+    CHECK(cases["networks/moonwalk_mixed " + std::string(prec)] == 3 * static_cast<int>(doc.at("cases").size()));
+  }
+
+  // Scale the first network's expected parameter gradients by 1 + 2^-10: a
+  // relative error of 2^-10, far outside its tolerances.
+  for (auto& m : doc["cases"][0]["expected"]["params"])
+    for (auto& entry : m["data"]) entry = decimal(mp50(entry.get<std::string>()) * (1 + mp50(1) / 1024));
+  std::ofstream(path) << doc.dump();
+  int caught = 0;
+  for (const auto& r : check_vectors(dir))
+    if (r.op.rfind("networks/", 0) == 0) caught += r.failures;
+  // Every method that ran on that network, in float and double, sees it in "params" alone.
+  const auto& tolerance = doc["cases"][0]["tolerance"];
+  CHECK(caught == static_cast<int>(tolerance["float"].size() + tolerance["double"].size()));
   std::filesystem::remove_all(dir);
 }
 

@@ -141,4 +141,67 @@ template <> OpCase<PatchDownsample1d> make_case<PatchDownsample1d>(const Shape& 
   return finish<PatchDownsample1d>(std::move(op), r, s.batch, std::move(x));
 }
 
+// H, W in [2, 5], C_in ≤ 3 with C_in·H·W ≤ 36 (at most 36 columns in J, as
+// for conv1d, so the 50-digit SVD of every case stays fast), C_out ≤ C_in,
+// k ∈ {1, 3}. flavor picks the strategy as for conv1d: 0 dense (either
+// padding), 1 banded (zero), 2 fft (circular), 3 blocked (B ∈ [2, 4]). Perturbations E are n/2^s, |n| ≤ 8, so each tap's
+// ‖E_t‖ ≤ √(C_out·C_in)·2^(3−s) ≤ 3·2^(3−s):
+// - dense, banded, fft: [I 0] on the centre tap, s = 8: Σ_t ‖E_t‖ ≤ 27/32, so
+//   J has full row rank with σ_min ≥ 5/32.
+// - blocked, contracting (circular): [I 0] on the pivot tap (0, 0), s = 8:
+//   J is a perturbed circular shift (σ_min ≥ 5/32) and
+//   ρ = Σ_{t≠0}‖W_t‖/σ_min(W_00) ≤ (24/32)/(29/32) < 1: small amplification.
+// - blocked, expanding (zero padding, where a pivot-dominant J would be nearly
+//   a cropping shift): [I 0] on the centre tap plus ½[I 0] on the pivot tap,
+//   s = 9: σ_min(J) ≥ 1/2 − 27/64 > 0, σ_min(W_00) ≥ 1/2 − 3/64 and
+//   ρ ≤ (1 + 24/64)/(29/64) < 3.1, an amplification growing like ρ^L that the
+//   bound carries.
+template <> OpCase<Conv2d> make_case<Conv2d>(const Shape& s) {
+  ExactRng r(s.seed);
+  Conv2dSpec sp;
+  sp.height = 2 + (s.c - 1) % 4;
+  sp.width = 2 + static_cast<Index>(r.value(0, 3, 0));
+  sp.in_channels = std::min<Index>(1 + (s.a - 1) % 3, std::max<Index>(1, 36 / (sp.height * sp.width)));
+  sp.out_channels = 1 + (s.b - 1) % sp.in_channels;
+  sp.kernel = r.coin() ? 3 : 1;
+  const int flavor = s.flavor % 4;
+  const bool expanding = flavor == 3 && r.coin();
+  sp.vijp = static_cast<ConvVijp>(flavor);
+  sp.padding = flavor == 1 || expanding ? Padding::zero
+               : flavor >= 2         ? Padding::circular
+                                     : (r.coin() ? Padding::zero : Padding::circular);
+  sp.block = 2 + static_cast<Index>(r.value(0, 2, 0));
+  const Index ci = sp.in_channels, co = sp.out_channels, k = sp.kernel, centre = (k - 1) / 2;
+  auto tap = [&](Index o, Index i, Index a, Index b) { return ((o * ci + i) * k + a) * k + b; };
+  Vec<double> w = r.matrix(co * ci * k * k, 1, 8, expanding ? 9 : 8);
+  for (Index o = 0; o < co; ++o) {
+    if (flavor == 3 && !expanding) {
+      w(tap(o, o, 0, 0)) += 1;
+    } else {
+      w(tap(o, o, centre, centre)) += 1;
+      if (expanding) w(tap(o, o, 0, 0)) += 0.5;
+    }
+  }
+  Vec<double> b = r.matrix(co, 1, 8, 3);
+  Conv2d<double> op(sp, w, b);
+  Mat<double> x = r.nonzero_matrix(op.in_dim(), s.batch, 16, 3);
+  return finish<Conv2d>(std::move(op), r, s.batch, std::move(x));
+}
+
+// C_in ≤ 3 channels, patch p ≤ 2, P_h, P_w ≤ 2 patches (H, W ≤ 4);
+// C_out ≤ C_in·p². flavor 2: the last output channel repeats the first (rank
+// C_out − 1, a fragment of one per patch); otherwise generic full row rank.
+template <> OpCase<PatchDownsample2d> make_case<PatchDownsample2d>(const Shape& s) {
+  ExactRng r(s.seed);
+  const Index ci = 1 + (s.a - 1) % 3, p = 1 + (s.c - 1) % 2, ph = 1 + (s.b - 1) % 2, n = ci * p * p;
+  const Index pw = 1 + static_cast<Index>(r.value(0, 1, 0));
+  Index co = 1 + static_cast<Index>(r.value(0, static_cast<int>(n) - 1, 0));
+  if (s.flavor == 2 && n >= 2) co = std::max<Index>(co, 2);
+  Mat<double> M = r.matrix(co, n, 8, weight_shift(n));
+  if (s.flavor == 2 && co >= 2) M.row(co - 1) = M.row(0);
+  PatchDownsample2d<double> op(ci, ph * p, pw * p, p, M, r.matrix(co, 1, 8, 3));
+  Mat<double> x = r.nonzero_matrix(op.in_dim(), s.batch, 16, 3);
+  return finish<PatchDownsample2d>(std::move(op), r, s.batch, std::move(x));
+}
+
 }  // namespace moonwalk::verify

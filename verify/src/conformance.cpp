@@ -1,6 +1,7 @@
 #include "moonwalk/verify/conformance.hpp"
 
 #include "moonwalk/verify/dump.hpp"
+#include "moonwalk/verify/network_properties.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -27,6 +28,30 @@ std::string format_shape(const Shape& s) {
   return o.str();
 }
 
+Shape shrink_shape(Shape s, const std::function<bool(const Shape&)>& fails) {
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (int Shape::*field : {&Shape::a, &Shape::b, &Shape::c, &Shape::batch, &Shape::flavor}) {
+      const int lowest = field == &Shape::flavor ? 0 : 1;
+      while (s.*field > lowest) {
+        Shape t = s;
+        --(t.*field);
+        if (!fails(t)) break;
+        s = t;
+        progress = true;
+      }
+    }
+  }
+  return s;
+}
+
+std::vector<std::string> all_property_names() {
+  std::vector<std::string> names;
+  for (Property p : all_properties()) names.push_back(property_name(p));
+  for (NetProperty p : all_net_properties()) names.push_back(net_property_name(p));
+  return names;
+}
+
 namespace {
 
 Shape random_shape(std::mt19937_64& g) {
@@ -49,28 +74,14 @@ template <template <class> class Op, class S> Check evaluate(Property p, const S
   return evaluate<Op, S>(p, c, exact_facts(c), bound_scale);
 }
 
-// Greedy shrinking: lower one dimension at a time while the case still fails.
 template <template <class> class Op, class S> Shape shrink(Property p, Shape s, double bound_scale) {
-  for (bool progress = true; progress;) {
-    progress = false;
-    for (int* field : {&s.a, &s.b, &s.c, &s.batch, &s.flavor}) {
-      const int lowest = field == &s.flavor ? 0 : 1;
-      while (*field > lowest) {
-        Shape t = s;
-        --*(field - &s.a + &t.a);
-        bool fails = false;
-        try {
-          fails = !evaluate<Op, S>(p, t, bound_scale).pass();
-        } catch (const std::exception&) {
-          fails = false;  // a smaller shape the operator refuses is not a counterexample
-        }
-        if (!fails) break;
-        s = t;
-        progress = true;
-      }
+  return shrink_shape(s, [&](const Shape& t) {
+    try {
+      return !evaluate<Op, S>(p, t, bound_scale).pass();
+    } catch (const std::exception&) {
+      return false;  // a smaller shape the operator refuses is not a counterexample
     }
-  }
-  return s;
+  });
 }
 
 template <template <class> class Op, class S>
@@ -115,14 +126,20 @@ struct Runner {
   template <template <class> class Op> void operator()() const {
     const std::string name = Op<double>::name;
     if (!o.op.empty() && o.op != name) return;
+    if (o.op.empty() && !o.net.empty()) return;
     for (const std::string& prec : o.precisions) {
       if (prec != "float" && prec != "double" && prec != "mp50")
         throw std::invalid_argument("unknown precision '" + prec + "' (float, double, mp50)");
       std::vector<Property> props;
       for (Property p : all_properties())
         if (o.property.empty() || property_name(p) == o.property) props.push_back(p);
+      if (props.empty()) return;
       std::vector<ConformanceRow> local;
-      for (Property p : props) local.push_back(ConformanceRow{name, prec, property_name(p)});
+      for (Property p : props) {
+        ConformanceRow r;
+        r.op = name, r.precision = prec, r.property = property_name(p);
+        local.push_back(std::move(r));
+      }
       std::mt19937_64 g(o.seed);
       const int n = o.shape ? 1 : o.cases;
       for (int k = 0; k < n; ++k) {
@@ -147,17 +164,32 @@ struct Runner {
   }
 };
 
+struct NameMatch {
+  const std::string& name;
+  bool& found;
+  template <template <class> class Op> void operator()() const { found = found || name == Op<double>::name; }
+};
+
 }  // namespace
 
 std::vector<ConformanceRow> run_conformance(const ConformanceOptions& o) {
   if (!o.property.empty()) {
-    const auto& all = all_properties();
-    if (std::none_of(all.begin(), all.end(), [&](Property p) { return property_name(p) == o.property; }))
+    const auto all = all_property_names();
+    if (std::find(all.begin(), all.end(), o.property) == all.end())
       throw std::invalid_argument("unknown property '" + o.property + "'");
   }
+  for (const std::string& prec : o.precisions)
+    if (prec != "float" && prec != "double" && prec != "mp50")
+      throw std::invalid_argument("unknown precision '" + prec + "' (float, double, mp50)");
   std::vector<ConformanceRow> rows;
   reference::for_each_op(reference::Operators{}, Runner{o, rows});
-  if (rows.empty()) throw std::invalid_argument("no operator matched '" + o.op + "'");
+  if (!o.op.empty()) {
+    bool known = false;
+    reference::for_each_op(reference::Operators{}, NameMatch{o.op, known});
+    if (!known) throw std::invalid_argument("no operator matched '" + o.op + "'");
+  }
+  run_network_conformance(o, rows);
+  if (rows.empty()) throw std::invalid_argument("no operator or network class matched the filters");
   return rows;
 }
 

@@ -12,6 +12,17 @@ Index get_dim(const nlohmann::json& c, const char* key) {
   if (v <= 0) throw std::invalid_argument(std::string("config: '") + key + "' must be positive");
   return v;
 }
+Padding get_padding(const nlohmann::json& c) {
+  const std::string pad = c.at("padding").get<std::string>();
+  if (pad != "zero" && pad != "circular") throw std::invalid_argument("config: 'padding' must be zero or circular");
+  return pad == "zero" ? Padding::zero : Padding::circular;
+}
+ConvVijp get_strategy(const nlohmann::json& c) {
+  const std::string strategy = c.at("strategy").get<std::string>();
+  for (ConvVijp v : {ConvVijp::dense, ConvVijp::banded, ConvVijp::fft, ConvVijp::blocked})
+    if (strategy == conv_vijp_name(v)) return v;
+  throw std::invalid_argument("config: 'strategy' must be dense, banded, fft or blocked");
+}
 }  // namespace
 
 template <> nlohmann::json op_config<Dense>(const Dense<double>& op) {
@@ -72,13 +83,8 @@ template <> Conv1d<double> op_shell<Conv1d>(const nlohmann::json& c) {
   s.width = get_dim(c, "width");
   s.kernel = get_dim(c, "kernel");
   s.block = c.contains("block") ? get_dim(c, "block") : s.width;
-  const std::string pad = c.at("padding").get<std::string>(), strategy = c.at("strategy").get<std::string>();
-  if (pad != "zero" && pad != "circular") throw std::invalid_argument("config: 'padding' must be zero or circular");
-  s.padding = pad == "zero" ? Padding::zero : Padding::circular;
-  bool known = false;
-  for (ConvVijp v : {ConvVijp::dense, ConvVijp::banded, ConvVijp::fft, ConvVijp::blocked})
-    if (strategy == conv_vijp_name(v)) s.vijp = v, known = true;
-  if (!known) throw std::invalid_argument("config: 'strategy' must be dense, banded, fft or blocked");
+  s.padding = get_padding(c);
+  s.vijp = get_strategy(c);
   return Conv1d<double>(s, Vec<double>::Zero(s.out_channels * s.in_channels * s.kernel), Vec<double>::Zero(s.out_channels));
 }
 
@@ -89,6 +95,36 @@ template <> nlohmann::json op_config<PatchDownsample1d>(const PatchDownsample1d<
 template <> PatchDownsample1d<double> op_shell<PatchDownsample1d>(const nlohmann::json& c) {
   const Index ci = get_dim(c, "in_channels"), co = get_dim(c, "out_channels"), k = get_dim(c, "patch");
   return PatchDownsample1d<double>(ci, get_dim(c, "width"), k, Mat<double>::Zero(co, ci * k), Vec<double>::Zero(co));
+}
+
+template <> nlohmann::json op_config<Conv2d>(const Conv2d<double>& op) {
+  const Conv2dSpec& s = op.spec();
+  return {{"in_channels", s.in_channels}, {"out_channels", s.out_channels}, {"height", s.height},
+          {"width", s.width}, {"kernel", s.kernel}, {"padding", padding_name(s.padding)},
+          {"strategy", conv_vijp_name(s.vijp)}, {"block", s.block}};
+}
+template <> Conv2d<double> op_shell<Conv2d>(const nlohmann::json& c) {
+  Conv2dSpec s;
+  s.in_channels = get_dim(c, "in_channels");
+  s.out_channels = get_dim(c, "out_channels");
+  s.height = get_dim(c, "height");
+  s.width = get_dim(c, "width");
+  s.kernel = get_dim(c, "kernel");
+  s.block = c.contains("block") ? get_dim(c, "block") : s.height;
+  s.padding = get_padding(c);
+  s.vijp = get_strategy(c);
+  return Conv2d<double>(s, Vec<double>::Zero(s.out_channels * s.in_channels * s.kernel * s.kernel),
+                        Vec<double>::Zero(s.out_channels));
+}
+
+template <> nlohmann::json op_config<PatchDownsample2d>(const PatchDownsample2d<double>& op) {
+  return {{"in_channels", op.in_channels()}, {"out_channels", op.out_channels()}, {"height", op.height()},
+          {"width", op.width()}, {"patch", op.patch()}};
+}
+template <> PatchDownsample2d<double> op_shell<PatchDownsample2d>(const nlohmann::json& c) {
+  const Index ci = get_dim(c, "in_channels"), co = get_dim(c, "out_channels"), p = get_dim(c, "patch");
+  return PatchDownsample2d<double>(ci, get_dim(c, "height"), get_dim(c, "width"), p, Mat<double>::Zero(co, ci * p * p),
+                                   Vec<double>::Zero(co));
 }
 
 }  // namespace moonwalk::verify

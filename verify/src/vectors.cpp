@@ -2,6 +2,7 @@
 
 #include "moonwalk/verify/decimal.hpp"
 #include "moonwalk/verify/exact.hpp"
+#include "moonwalk/verify/network_properties.hpp"
 #include "moonwalk/verify/op_config.hpp"
 #include "moonwalk/verify/tolerance.hpp"
 
@@ -117,6 +118,148 @@ struct Checker {
   }
 };
 
+// Several small networks, one per class; odd sizes and a batch of one
+// included, and between them every conv1d vijp strategy (conv_relu: blocked
+// and dense; conv_leaky: banded and fft).
+struct NetworkVector {
+  NetClass cls;
+  Shape shape;
+};
+const std::vector<NetworkVector>& network_vectors() {
+  static const std::vector<NetworkVector> nets{{NetClass::dense_relu, {2, 2, 1, 3, 2, 101}},
+                                               {NetClass::conv_relu, {2, 3, 5, 2, 3, 102}},
+                                               {NetClass::conv_leaky, {2, 3, 3, 3, 1, 103}},
+                                               {NetClass::coupling, {2, 3, 2, 1, 0, 104}},
+                                               {NetClass::mixed, {3, 3, 1, 3, 1, 109}}};
+  return nets;
+}
+
+// Methods whose Phase III (or rebuilt activations) inverts each layer: their
+// model bound carries the network's condition estimate A; the others none.
+bool inverts(Method m) {
+  return m == Method::reversible || m == Method::moonwalk_forward || m == Method::moonwalk_mixed;
+}
+
+// A method's results split as the vectors store them.
+struct NetOutputs {
+  Mat<mp50> loss, params, input;
+};
+template <class S> NetOutputs net_outputs(const reference::Gradients<S>& g) {
+  NetOutputs o;
+  o.loss = Mat<mp50>::Constant(1, 1, mp50(g.loss));
+  Index n = 0;
+  for (const auto& p : g.params) n += p.size();
+  o.params.resize(n, 1);
+  Index k = 0;
+  for (const auto& p : g.params)
+    for (Index i = 0; i < p.size(); ++i) o.params(k++, 0) = mp50(p(i));
+  o.input = g.input.template cast<mp50>();
+  return o;
+}
+const char* const kNetKeys[] = {"loss", "params", "input"};
+const Mat<mp50>& net_output(const NetOutputs& o, const std::string& key) {
+  return key == "loss" ? o.loss : key == "params" ? o.params : o.input;
+}
+
+template <class S>
+void export_network_precision(const Problem& p, const NetOutputs& expected, double A, double N, nlohmann::json& c) {
+  const std::string prec = scalar_name<S>();
+  const MethodRuns<S> runs = run_methods<S>(p);
+  for (std::size_t k = 0; k < all_methods().size(); ++k) {
+    const Method m = all_methods()[k];
+    const std::string name = method_name(m);
+    if (!runs.refused[k].empty()) {
+      c["refused"][name] = runs.refused[k];
+      continue;
+    }
+    const NetOutputs got = net_outputs(runs.result[k]);
+    for (const std::string key : kNetKeys) {
+      const double e = relative_error(net_output(got, key), net_output(expected, key));
+      // Self-calibrating, as for operators: twice the reference's own error
+      // plus the model bound 4·N·u·κ (κ = A for the gradients of a method that inverts layers).
+      const double kappa = key != "loss" && inverts(m) ? A : 1.0;
+      c["reference_error"][prec][name][key] = e;
+      c["tolerance"][prec][name][key] = 2 * e + bound<S>(N, 1.0, kappa);
+    }
+  }
+}
+
+void export_networks(const std::string& dir, std::vector<std::string>& written) {
+  nlohmann::json cases = nlohmann::json::array();
+  for (const NetworkVector& v : network_vectors()) {
+    const Problem p = make_network(v.cls, v.shape);
+    const NetFacts f = net_facts(p);
+    const auto exact = run_method(Method::backprop, p.net.cast<mp50>(), Mat<mp50>(p.x0.cast<mp50>()));
+    const NetOutputs expected = net_outputs(exact);
+    nlohmann::json params = nlohmann::json::array();
+    for (const auto& g : exact.params) params.push_back(matrix_json(g));
+    nlohmann::json c{{"name", net_class_name(v.cls) + "-" + std::to_string(cases.size())},
+                     {"class", net_class_name(v.cls)},
+                     {"network", problem_json(p)},
+                     {"expected", {{"loss", decimal(exact.loss)}, {"params", params}, {"input", matrix_json(exact.input)}}},
+                     {"amplification", f.amplification},
+                     {"terms", f.terms},
+                     {"refused", nlohmann::json::object()}};
+    export_network_precision<float>(p, expected, f.amplification, f.terms, c);
+    export_network_precision<double>(p, expected, f.amplification, f.terms, c);
+    cases.push_back(c);
+  }
+  const std::string path = dir + "/networks.json";
+  nlohmann::json doc{{"format", "moonwalk-network-vectors"}, {"version", 1}, {"cases", cases}};
+  std::ofstream(path) << doc.dump(1) << "\n";
+  written.push_back(path);
+}
+
+template <class S> void check_network_precision(const nlohmann::json& doc, std::vector<VectorRow>& rows) {
+  const std::string prec = scalar_name<S>();
+  std::map<std::string, VectorRow> by_key;
+  for (const auto& c : doc.at("cases")) {
+    const Problem p = problem_from_json(c.at("network"));
+    const auto& exp = c.at("expected");
+    NetOutputs expected;
+    expected.loss = Mat<mp50>::Constant(1, 1, mp50(exp.at("loss").get<std::string>()));
+    std::vector<Mat<mp50>> parts;
+    Index n = 0;
+    for (const auto& m : exp.at("params")) parts.push_back(matrix_from_json<mp50>(m)), n += parts.back().size();
+    expected.params.resize(n, 1);
+    Index k = 0;
+    for (const auto& m : parts)
+      for (Index i = 0; i < m.size(); ++i) expected.params(k++, 0) = m(i);
+    expected.input = matrix_from_json<mp50>(exp.at("input"));
+    const MethodRuns<S> runs = run_methods<S>(p);
+    for (std::size_t q = 0; q < all_methods().size(); ++q) {
+      const std::string name = method_name(all_methods()[q]);
+      const auto& tol = c.at("tolerance").at(prec);
+      if (!tol.contains(name)) continue;  // refused when exported
+      for (const std::string key : kNetKeys) {
+        VectorRow& r = by_key[name + "/" + key];
+        r.op = "networks/" + name, r.precision = prec, r.output = key;
+        ++r.cases;
+        const double t = tol.at(name).at(key).template get<double>();
+        const double err = runs.refused[q].empty()
+                               ? relative_error(net_output(net_outputs(runs.result[q]), key), net_output(expected, key))
+                               : std::numeric_limits<double>::infinity();
+        if (!(err <= t) && r.failures++ == 0)
+          r.first_failure = c.at("name").get<std::string>() +
+                            (runs.refused[q].empty() ? ": error " + std::to_string(err) + " > " + std::to_string(t)
+                                                     : ": refused: " + runs.refused[q]);
+        if (err >= r.max_error) r.max_error = err, r.tolerance_at_max = t;
+      }
+    }
+  }
+  for (auto& [key, r] : by_key) rows.push_back(r);
+}
+
+void check_networks(const std::string& dir, std::vector<VectorRow>& rows) {
+  const std::string path = dir + "/networks.json";
+  if (!std::filesystem::exists(path)) return;
+  const nlohmann::json doc = nlohmann::json::parse(std::ifstream(path));
+  if (doc.at("format") != "moonwalk-network-vectors" || doc.at("version") != 1)
+    throw std::invalid_argument(path + ": not a moonwalk-network-vectors version 1 file");
+  check_network_precision<float>(doc, rows);
+  check_network_precision<double>(doc, rows);
+}
+
 }  // namespace
 
 double relative_error(const Mat<mp50>& computed, const Mat<mp50>& expected) {
@@ -130,6 +273,7 @@ std::vector<std::string> export_vectors(const std::string& dir) {
   std::filesystem::create_directories(dir);
   std::vector<std::string> written;
   reference::for_each_op(reference::Operators{}, Exporter{dir, written});
+  export_networks(dir, written);
   return written;
 }
 
@@ -137,7 +281,8 @@ std::vector<VectorRow> check_vectors(const std::string& dir) {
   if (!std::filesystem::is_directory(dir)) throw std::invalid_argument("vectors: no directory '" + dir + "'");
   std::vector<VectorRow> rows;
   reference::for_each_op(reference::Operators{}, Checker{dir, rows});
-  if (rows.empty()) throw std::invalid_argument("vectors: no operator files in '" + dir + "'");
+  check_networks(dir, rows);
+  if (rows.empty()) throw std::invalid_argument("vectors: no operator or network files in '" + dir + "'");
   return rows;
 }
 

@@ -1,6 +1,7 @@
-// `moonwalk verify`: every identity of every registered operator at float,
-// double and 50 digits, as a table of cases, largest error, its bound and a
-// verdict. Non-zero exit on any failure, with a replay command and a dump.
+// `moonwalk verify`: every identity of every registered operator, and every
+// network property of every network class, at float, double and 50 digits,
+// as a table of cases, discards, largest error, its bound and a verdict.
+// Non-zero exit on any failure, with a replay command and a dump.
 #include "commands.hpp"
 
 #include "moonwalk/verify/conformance.hpp"
@@ -20,20 +21,33 @@ int run_verify(const verify::ConformanceOptions& o, bool json) {
   int failures = 0;
   nlohmann::json j = nlohmann::json::array();
   if (!json)
-    std::cout << fmt::format("{:<18} {:<7} {:<14} {:>5} {:>9} {:>11} {:>11} {:>9}  {}\n", "operator", "prec",
-                             "property", "cases", "discarded", "max error", "its bound", "err/bound", "verdict");
+    std::cout << fmt::format("{:<18} {:<7} {:<18} {:>5} {:>9} {:>11} {:>11} {:>9}  {}\n", "operator/network",
+                             "prec", "property", "cases", "discarded", "max error", "its bound", "err/bound", "verdict");
   for (const auto& r : rows) {
     failures += r.failures;
     if (json) {
-      j.push_back({{"operator", r.op}, {"precision", r.precision}, {"property", r.property}, {"cases", r.cases},
-                   {"discarded", r.not_applicable}, {"trivial", r.trivial}, {"failures", r.failures},
-                   {"max_error", r.max_error}, {"bound_at_max", r.bound_at_max}, {"max_ratio", r.max_ratio},
-                   {"first_failure", r.first_failure}, {"replay", r.replay}, {"dump", r.dump}});
+      nlohmann::json row{{r.network ? "network" : "operator", r.op}, {"precision", r.precision},
+                         {"property", r.property}, {"cases", r.cases}, {"discarded", r.not_applicable},
+                         {"trivial", r.trivial}, {"failures", r.failures}, {"max_error", r.max_error},
+                         {"bound_at_max", r.bound_at_max}, {"max_ratio", r.max_ratio},
+                         {"first_failure", r.first_failure}, {"replay", r.replay}, {"dump", r.dump}};
+      for (const auto& [method, part] : r.parts) {
+        row["methods"][method] = {{"cases", part.cases}, {"discarded", part.discarded}, {"failures", part.failures},
+                                  {"max_ratio", part.max_ratio}};
+        if (!part.reason.empty()) row["methods"][method]["discard_reason"] = part.reason;
+      }
+      j.push_back(row);
       continue;
     }
-    std::cout << fmt::format("{:<18} {:<7} {:<14} {:>5} {:>9} {:>11.3e} {:>11.3e} {:>9.2e}  {}\n", r.op,
-                             r.precision, r.property, r.cases, r.not_applicable, r.max_error, r.bound_at_max,
-                             r.max_ratio, r.failures ? "FAIL" : "pass");
+    std::cout << fmt::format("{:<18} {:<7} {:<18} {:>5} {:>9} {:>11.3e} {:>11.3e} {:>9.2e}  {}\n",
+                             (r.network ? "net/" : "") + r.op, r.precision, r.property, r.cases, r.not_applicable,
+                             r.max_error, r.bound_at_max, r.max_ratio, r.failures ? "FAIL" : "pass");
+    if (r.not_applicable && !r.parts.empty()) {
+      std::string by;
+      for (const auto& [method, part] : r.parts)
+        if (part.discarded) by += fmt::format("{}{} {}", by.empty() ? "" : ", ", method, part.discarded);
+      std::cout << "    discarded (refused by the method, --json for reasons): " << by << "\n";
+    }
     if (r.failures) {
       std::cout << "    " << r.first_failure << "\n";
       if (!r.replay.empty()) std::cout << "    replay: " << r.replay << "\n    dump: " << r.dump << "\n";
@@ -50,12 +64,19 @@ void add_verify_command(CLI::App& app) {
   auto o = std::make_shared<verify::ConformanceOptions>();
   auto json = std::make_shared<bool>(false);
   auto shape = std::make_shared<std::string>();
-  auto* sub = app.add_subcommand("verify", "run every operator identity at float, double and 50 digits");
-  sub->add_option("--cases", o->cases, "cases per operator and precision")->check(CLI::PositiveNumber);
+  auto* sub = app.add_subcommand(
+      "verify", "run every operator identity and network property at float, double and 50 digits");
+  sub->add_option("--cases", o->cases, "cases per operator or network class, and precision")
+      ->check(CLI::PositiveNumber);
   sub->add_option("--seed", o->seed, "seed of the case generator");
   sub->add_option("--precision", o->precisions, "precisions to run (float, double, mp50)");
   sub->add_option("--op", o->op, "run only this operator");
-  sub->add_option("--property", o->property, "run only this property");
+  sub->add_option("--net", o->net,
+                  "run only this network class (dense_relu, conv_relu, conv_leaky, coupling, mixed)");
+  sub->add_option("--property", o->property,
+                  "run only this property (operators: vjp_dot, jvp_fd, jacobian, vijp_image, vijp_inverse, "
+                  "right_inverse, fragment_size, inverse; networks: gradient_agreement, ledger_consistency, "
+                  "loss_scaling, batch_additivity)");
   sub->add_option("--shape", *shape, "replay one case: a,b,c,batch,flavor,seed");
   sub->add_option("--dump-dir", o->dump_dir, "where failing cases are written");
   sub->add_option("--bound-scale", o->bound_scale, "multiply every bound (below 1: show the headroom)")

@@ -35,10 +35,10 @@ bool refused_as_expected(Method m, const Problem& p, const std::string& what) {
   return m == Method::moonwalk_forward && what.find("not submersive") != std::string::npos;
 }
 
-template <class S> void agreement(const char* name) {
+template <class S> void agreement(const char* name, int max_depth) {
   int cases = 0, informative = 0;
   rc::prop(name, [&](std::uint64_t seed) {
-    const Problem p = random_problem(seed);
+    const Problem p = random_problem(seed, max_depth);
     const double A = amplification(p);
     const Vec<mp50> exact = flatten(run_method(Method::backprop, p.net.cast<mp50>(), Mat<mp50>(p.x0.cast<mp50>())));
     const Network<S> net = p.net.cast<S>();
@@ -69,11 +69,15 @@ template <class S> void agreement(const char* name) {
 }  // namespace
 
 TEST_CASE("methods: every method agrees with 50-digit backprop (mp50)", "[methods][agreement][mp50]") {
-  agreement<mp50>("agreement in mp50");
+  agreement<mp50>("agreement in mp50", 12);
 }
 TEST_CASE("methods: every method agrees with 50-digit backprop (double)", "[methods][agreement][double]") {
-  agreement<double>("agreement in double");
+  agreement<double>("agreement in double", 12);
 }
 TEST_CASE("methods: every method agrees with 50-digit backprop (float)", "[methods][agreement][float]") {
-  agreement<float>("agreement in float");
+  // In float, 4·N·u·A passes 1% on most random networks deeper than 8 layers
+  // (measured over 400 seeds: 80% of those with at most 8 layers before the
+  // final dense have a bound below 1%, a third of the deeper ones), and a
+  // bound that says nothing would make the check vacuous.
+  agreement<float>("agreement in float", 8);
 }

@@ -25,6 +25,11 @@ template <class Derived> nlohmann::json matrix_json(const Eigen::MatrixBase<Deri
   return {{"rows", m.rows()}, {"cols", m.cols()}, {"data", data}};
 }
 
+// A number given as a decimal string (exact) or a JSON number.
+inline double scalar_from_json(const nlohmann::json& j) {
+  return j.is_string() ? static_cast<double>(mp50(j.get<std::string>())) : j.get<double>();
+}
+
 template <class S> reference::Mat<S> matrix_from_json(const nlohmann::json& j) {
   const auto rows = j.at("rows").get<Eigen::Index>(), cols = j.at("cols").get<Eigen::Index>();
   const auto& data = j.at("data");

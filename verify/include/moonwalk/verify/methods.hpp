@@ -35,14 +35,17 @@ struct Problem {
 // inputs and labels that the spec does not give.
 Problem problem_from_json(const nlohmann::json& spec);
 // A random network of the registered element-wise, dense and coupling
-// operators: depth in [1, 12], widths ≤ 8, submersive or not.
-Problem random_problem(std::uint64_t seed);
+// operators: depth in [1, max_depth] before the final dense layer, widths ≤ 8,
+// submersive or not.
+Problem random_problem(std::uint64_t seed, int max_depth = 12);
 
 // All gradients of a method as one vector, in 50 digits: θ_1, ..., θ_L, ∂ℓ/∂x_0.
 template <class S> Vec<mp50> flatten(const reference::Gradients<S>& g);
 
 // The product over layers of each layer's condition number (largest over the
 // batch, 50-digit SVD): what an inverse-forward sweep may amplify rounding by.
+// A layer whose vijp restarts from stored checkpoints (conv1d blocked)
+// contributes its strategy's own error growth, vijp_amplification(), instead.
 double amplification(const Problem& p);
 
 }  // namespace moonwalk::verify

@@ -23,6 +23,8 @@ MOONWALK_HAS_CONFIG(AdditiveCoupling)
 MOONWALK_HAS_CONFIG(GlobalAvgPool)
 MOONWALK_HAS_CONFIG(Conv1d)
 MOONWALK_HAS_CONFIG(PatchDownsample1d)
+MOONWALK_HAS_CONFIG(Conv2d)
+MOONWALK_HAS_CONFIG(PatchDownsample2d)
 #undef MOONWALK_HAS_CONFIG
 
 template <template <class> class Op> nlohmann::json op_config(const Op<double>& op);

@@ -1,7 +1,10 @@
 // Conformance vectors: a language-neutral JSON set per operator with inputs,
 // 50-digit expected outputs, the reference's own error in float and double,
 // and the tolerance each precision must meet (docs/porting.md). Export writes
-// DIR/<op>.json; check recomputes with the reference at float and double.
+// DIR/<op>.json, and DIR/networks.json with whole networks (weights, input,
+// targets; expected loss, parameter gradients and input gradient, with a
+// tolerance per precision and gradient method); check recomputes with the
+// reference at float and double.
 #pragma once
 
 #include "moonwalk/verify/cases.hpp"
@@ -29,14 +32,15 @@ using Outputs = std::map<std::string, Mat<mp50>>;
 template <template <class> class Op, class S> Outputs vector_outputs(const Op<double>& op, const VectorInputs& in);
 
 struct VectorRow {
-  std::string op, precision, output;
+  std::string op, precision, output;  // network rows: op "networks/<method>", output loss, params or input
   int cases = 0, failures = 0;
   double max_error = 0, tolerance_at_max = 0;  // relative
+  std::string first_failure;                   // network rows: the case and what went wrong
 };
 
-// Writes one file per registered operator; returns the paths written.
+// Writes one file per registered operator and networks.json; returns the paths written.
 std::vector<std::string> export_vectors(const std::string& dir);
-// Checks every <op>.json found in dir at float and double.
+// Checks every <op>.json (and networks.json) found in dir at float and double.
 std::vector<VectorRow> check_vectors(const std::string& dir);
 
 double relative_error(const Mat<mp50>& computed, const Mat<mp50>& expected);

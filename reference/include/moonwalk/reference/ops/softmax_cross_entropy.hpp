@@ -1,8 +1,9 @@
-// softmax_cross_entropy: logits y (K × B), labels c_b ∈ [0, K);
-//   ℓ(y) = (1/B) Σ_b [ logsumexp(y_b) − y_b[c_b] ]
-//   h_L = (softmax(y) − onehot(c)) / B, computed with the column maximum
+// softmax_cross_entropy: logits y (K × B), labels c_b ∈ [0, K), loss scale s
+//   (default 1; a power of two scales every gradient exactly);
+//   ℓ(y) = s · (1/B) Σ_b [ logsumexp(y_b) − y_b[c_b] ]
+//   h_L = s · (softmax(y) − onehot(c)) / B, computed with the column maximum
 //   subtracted so that exp never overflows.
-//   domain: finite y; labels in range.
+//   domain: finite y and s; labels in range.
 #pragma once
 
 #include "moonwalk/reference/tensor.hpp"
@@ -14,14 +15,17 @@ namespace moonwalk::reference {
 template <class S> struct SoftmaxCrossEntropy {
   static constexpr const char* name = "softmax_cross_entropy";
 
-  SoftmaxCrossEntropy(Index classes, std::vector<Index> labels) : K_(classes), labels_(std::move(labels)) {
+  SoftmaxCrossEntropy(Index classes, std::vector<Index> labels, S scale = S(1))
+      : K_(classes), labels_(std::move(labels)), scale_(scale) {
     require(classes > 0, name, "needs at least one class");
+    require(is_finite(scale_), name, "loss scale must be finite");
     require(!labels_.empty(), name, "needs at least one label");
     for (Index c : labels_) require(c >= 0 && c < classes, name, "label " + std::to_string(c) + " out of range");
   }
   const std::vector<Index>& labels() const { return labels_; }
   Index classes() const { return K_; }
-  template <class T> SoftmaxCrossEntropy<T> cast() const { return SoftmaxCrossEntropy<T>(K_, labels_); }
+  const S& scale() const { return scale_; }
+  template <class T> SoftmaxCrossEntropy<T> cast() const { return SoftmaxCrossEntropy<T>(K_, labels_, T(scale_)); }
 
   S value(const Mat<S>& y) const {
     check(y);
@@ -34,7 +38,7 @@ template <class S> struct SoftmaxCrossEntropy {
       for (Index i = 0; i < K_; ++i) z += exp(y(i, j) - m);
       total += m + log(z) - y(labels_[static_cast<std::size_t>(j)], j);
     }
-    return total / S(y.cols());
+    return scale_ * (total / S(y.cols()));
   }
   Mat<S> gradient(const Mat<S>& y) const {
     check(y);
@@ -46,7 +50,7 @@ template <class S> struct SoftmaxCrossEntropy {
       h.col(j) /= h.col(j).sum();
       h(labels_[static_cast<std::size_t>(j)], j) -= 1;
     }
-    return h / S(y.cols());
+    return scale_ * (h / S(y.cols()));
   }
 
 private:
@@ -57,6 +61,7 @@ private:
   }
   Index K_;
   std::vector<Index> labels_;
+  S scale_;
 };
 
 }  // namespace moonwalk::reference

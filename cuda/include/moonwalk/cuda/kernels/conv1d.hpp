@@ -1,0 +1,303 @@
+// Per-element math of conv1d (ops/conv1d.hpp), in the reference's notation
+// (reference/ops/conv1d.hpp): stride 1, odd kernel k, p = (k − 1)/2, a column
+// channel-major C × W, weight W[o][i][t] at (o·C_in + i)·k + t, input position
+// src(w, t) = w + t − p read by output w through tap t (wrapped mod W for
+// circular padding, none outside [0, W) for zero padding).
+//   forward/jvp: one thread per output (o, w, j), taps in the reference's order.
+//   vjp_input: one thread per input (i, s, j): output w = s + p − t for each t.
+//   vjp_params: one thread per parameter, summing the batch, then positions.
+//   banded: Householder QR of Jᵀ in position-major order (row s·C_in + i,
+//     column w·C_out + o), columns stored compressed: column c keeps rows
+//     [row_start(c), row_end(c)), which hold every nonzero it ever gets
+//     (its band, and the fill-in of the reflectors c' ≥ (w − 2p)·C_out that
+//     reach it). One block factors column after column; one thread per
+//     sample applies Qᵀ and back-substitutes.
+//   fft: per frequency f ≤ W/2 the real embedding [Re −Im; Im Re] of
+//     M_f = Σ_t W_tᵀ ω^{f(p−t)} (2C_in × 2C_out), one thread per frequency
+//     factoring it, one per (frequency, sample) solving; cuFFT around them.
+//   blocked: the recurrence δ[:, w] = (W_0ᵀ)⁺ (g[:, w − p] − Σ_{t≥1} W_tᵀ δ[:, w − t])
+//     restarted every B positions: one thread per (block, sample), every
+//     block at once — a block reads only its own earlier positions and the
+//     seeds stored before it.
+#pragma once
+
+#include "moonwalk/cuda/kernels/householder.hpp"
+
+#include <vector>
+
+namespace moonwalk::cuda::kernels {
+
+struct ConvShape {
+  Index ci = 1, co = 1, W = 1, k = 1;
+  bool circular = false;
+  Index block = 8;
+
+  MOONWALK_HD Index pad() const { return (k - 1) / 2; }
+  MOONWALK_HD Index in_dim() const { return ci * W; }
+  MOONWALK_HD Index out_dim() const { return co * W; }
+  MOONWALK_HD Index weights() const { return co * ci * k; }
+  MOONWALK_HD Index widx(Index o, Index i, Index t) const { return (o * ci + i) * k + t; }
+  MOONWALK_HD Index wrap(Index s) const { return ((s % W) + W) % W; }
+  // Input position read by output w through tap t; −1 for zero padding.
+  MOONWALK_HD Index src(Index w, Index t) const {
+    const Index s = w + t - pad();
+    if (circular) return wrap(s);
+    return (s < 0 || s >= W) ? -1 : s;
+  }
+  // Output position that reads input s through tap t; −1 for zero padding.
+  MOONWALK_HD Index dst(Index s, Index t) const {
+    const Index w = s - t + pad();
+    if (circular) return wrap(w);
+    return (w < 0 || w >= W) ? -1 : w;
+  }
+};
+
+// Σ_i Σ_t w[o][i][t] x[i, src(w, t)] for sample column x.
+template <class S> MOONWALK_HD S conv_at(const ConvShape& c, const S* wt, const S* x, Index o, Index w) {
+  S acc = 0;
+  for (Index i = 0; i < c.ci; ++i)
+    for (Index t = 0; t < c.k; ++t) {
+      const Index s = c.src(w, t);
+      if (s >= 0) acc += wt[c.widx(o, i, t)] * x[i * c.W + s];
+    }
+  return acc;
+}
+
+// y(o·W + w, j) = conv(W, x) + b, e = (o·W + w) + j·out_dim.
+template <class S> MOONWALK_HD void conv_forward(Index e, const ConvShape& c, const S* wt, const S* b, const S* x, S* y) {
+  const Index row = e % c.out_dim(), j = e / c.out_dim();
+  y[e] = conv_at(c, wt, x + j * c.in_dim(), row / c.W, row % c.W) + b[row / c.W];
+}
+
+// conv(W, ẋ) + conv(Ẇ, x) + ḃ; Ẇ, ḃ null for no parameter direction.
+template <class S>
+MOONWALK_HD void conv_jvp(Index e, const ConvShape& c, const S* wt, const S* xdot, const S* wdot, const S* bdot,
+                          const S* x, S* y) {
+  const Index row = e % c.out_dim(), j = e / c.out_dim(), o = row / c.W, w = row % c.W;
+  S v = conv_at(c, wt, xdot + j * c.in_dim(), o, w);
+  if (wdot) v = (v + conv_at(c, wdot, x + j * c.in_dim(), o, w)) + bdot[o];
+  y[e] = v;
+}
+
+// h(i·W + s, j) = Σ_o Σ_t w[o][i][t] δ(o·W + dst(s, t), j).
+template <class S> MOONWALK_HD void conv_vjp_input(Index e, const ConvShape& c, const S* wt, const S* delta, S* h) {
+  const Index row = e % c.in_dim(), j = e / c.in_dim(), i = row / c.W, s = row % c.W;
+  const S* d = delta + j * c.out_dim();
+  S acc = 0;
+  for (Index o = 0; o < c.co; ++o)
+    for (Index t = 0; t < c.k; ++t) {
+      const Index w = c.dst(s, t);
+      if (w >= 0) acc += wt[c.widx(o, i, t)] * d[o * c.W + w];
+    }
+  h[e] = acc;
+}
+
+// g(e) for parameter e: weights Σ_j Σ_w δ(o·W + w, j) x(i·W + src(w, t), j),
+// biases Σ_j Σ_w δ(o·W + w, j).
+template <class S>
+MOONWALK_HD void conv_vjp_params(Index e, const ConvShape& c, const S* delta, const S* x, Index batch, S* g) {
+  S acc = 0;
+  if (e < c.weights()) {
+    const Index t = e % c.k, i = (e / c.k) % c.ci, o = e / (c.k * c.ci);
+    for (Index j = 0; j < batch; ++j)
+      for (Index w = 0; w < c.W; ++w) {
+        const Index s = c.src(w, t);
+        if (s >= 0) acc += delta[o * c.W + w + j * c.out_dim()] * x[i * c.W + s + j * c.in_dim()];
+      }
+  } else {
+    const Index o = e - c.weights();
+    for (Index j = 0; j < batch; ++j) {
+      S seg = 0;
+      for (Index w = 0; w < c.W; ++w) seg += delta[o * c.W + w + j * c.out_dim()];
+      acc += seg;
+    }
+  }
+  g[e] = acc;
+}
+
+// Row o·W + w of the dense Jacobian J (out_dim × in_dim, zeroed before).
+template <class S> MOONWALK_HD void conv_jacobian_row(Index row, const ConvShape& c, const S* wt, S* J) {
+  const Index o = row / c.W, w = row % c.W;
+  for (Index i = 0; i < c.ci; ++i)
+    for (Index t = 0; t < c.k; ++t) {
+      const Index s = c.src(w, t);
+      if (s >= 0) J[row + (i * c.W + s) * c.out_dim()] += wt[c.widx(o, i, t)];
+    }
+}
+
+// ---- blocked ------------------------------------------------------------------
+
+// The positions whose δ the reverse pass stores: k − 1 before every block
+// start B, 2B, ... (and before 0, wrapped, for circular padding), plus
+// 0 .. p − 1 for zero padding. Ascending. Host only.
+inline std::vector<Index> conv_seed_positions(const ConvShape& c) {
+  std::vector<char> seeded(static_cast<std::size_t>(c.W), 0);
+  auto mark = [&](Index w) {
+    if (c.circular) w = c.wrap(w);
+    if (w >= 0 && w < c.W) seeded[static_cast<std::size_t>(w)] = 1;
+  };
+  if (!c.circular)
+    for (Index w = 0; w < c.pad(); ++w) mark(w);
+  for (Index w0 = c.circular ? 0 : c.block; w0 < c.W; w0 += c.block)
+    for (Index t = 1; t < c.k; ++t) mark(w0 - t);
+  std::vector<Index> out;
+  for (Index w = 0; w < c.W; ++w)
+    if (seeded[static_cast<std::size_t>(w)]) out.push_back(w);
+  return out;
+}
+
+// Fragment entry e = (q·C_out + o) + j·per: δ(o·W + seeds[q], j).
+template <class S>
+MOONWALK_HD void blocked_gather(Index e, const ConvShape& c, const Index* seeds, Index nseeds, const S* delta, S* f) {
+  const Index per = nseeds * c.co, j = e / per, r = e % per, q = r / c.co, o = r % c.co;
+  f[e] = delta[o * c.W + seeds[q] + j * c.out_dim()];
+}
+
+template <class S>
+MOONWALK_HD void blocked_scatter(Index e, const ConvShape& c, const Index* seeds, Index nseeds, const S* f, S* d) {
+  const Index per = nseeds * c.co, j = e / per, r = e % per, q = r / c.co, o = r % c.co;
+  d[o * c.W + seeds[q] + j * c.out_dim()] = f[e];
+}
+
+// Block b of sample j: positions [b·B, min((b + 1)·B, W)) that are not seeds,
+// in order. qr0, tau0: householder_qr of W_0ᵀ (C_in × C_out); work: C_in scalars.
+template <class S>
+MOONWALK_HD void blocked_chain(Index b, Index j, const ConvShape& c, const S* wt, const S* qr0, const S* tau0,
+                               const char* seeded, const S* g, S* d, S* work) {
+  const S* gj = g + j * c.in_dim();
+  S* D = d + j * c.out_dim();
+  const Index end = (b + 1) * c.block < c.W ? (b + 1) * c.block : c.W;
+  for (Index w = b * c.block; w < end; ++w) {
+    if (seeded[w]) continue;
+    const Index s = c.circular ? c.wrap(w - c.pad()) : w - c.pad();
+    for (Index i = 0; i < c.ci; ++i) work[i] = gj[i * c.W + s];
+    for (Index t = 1; t < c.k; ++t) {
+      const Index u = c.circular ? c.wrap(w - t) : w - t;
+      if (u < 0) continue;
+      for (Index i = 0; i < c.ci; ++i) {
+        S tap = 0;
+        for (Index o = 0; o < c.co; ++o) tap += wt[c.widx(o, i, t)] * D[o * c.W + u];
+        work[i] -= tap;
+      }
+    }
+    householder_solve(qr0, c.ci, c.co, c.ci, tau0, work);
+    for (Index o = 0; o < c.co; ++o) D[o * c.W + w] = work[o];
+  }
+}
+
+// W_0ᵀ (C_in × C_out): m(i, o) = w[o][i][0].
+template <class S> MOONWALK_HD void pivot_tap_transpose(Index e, const ConvShape& c, const S* wt, S* m) {
+  const Index i = e % c.ci, o = e / c.ci;
+  m[e] = wt[c.widx(o, i, 0)];
+}
+
+// ---- banded ---------------------------------------------------------------------
+
+// Column c = w·C_out + o of Jᵀ: its reflector spans rows [c, row_end(c)), R's
+// row c columns [c, col_end(c)); its stored rows are [row_start(c), row_end(c)).
+MOONWALK_HD inline Index band_row_end(const ConvShape& s, Index c) {
+  const Index e = (c / s.co + s.pad() + 1) * s.ci;
+  return e < s.in_dim() ? e : s.in_dim();
+}
+MOONWALK_HD inline Index band_col_end(const ConvShape& s, Index c) {
+  const Index e = (c / s.co + 2 * s.pad() + 1) * s.co;
+  return e < s.out_dim() ? e : s.out_dim();
+}
+MOONWALK_HD inline Index band_row_start(const ConvShape& s, Index c) {
+  const Index r = (c / s.co - 2 * s.pad()) * s.co;
+  return r > 0 ? r : 0;
+}
+
+// Column c of Jᵀ into its stored rows: Jᵀ(s·C_in + i, w·C_out + o) = Σ_t [src(w, t) = s] w[o][i][t].
+template <class S> MOONWALK_HD void band_fill(Index c, const ConvShape& s, const S* wt, const Index* off, S* A) {
+  S* col = A + off[c];
+  const Index r0 = band_row_start(s, c), w = c / s.co, o = c % s.co;
+  for (Index r = r0; r < band_row_end(s, c); ++r) col[r - r0] = 0;
+  for (Index i = 0; i < s.ci; ++i)
+    for (Index t = 0; t < s.k; ++t) {
+      const Index p = s.src(w, t);
+      if (p >= 0) col[p * s.ci + i - r0] += wt[s.widx(o, i, t)];
+    }
+}
+
+// Entry (r, c) of the stored matrix.
+template <class S> MOONWALK_HD S* band_at(const ConvShape& s, const Index* off, S* A, Index r, Index c) {
+  return A + off[c] + (r - band_row_start(s, c));
+}
+
+// Step c of the factorization: the reflector of column c (β on the diagonal).
+template <class S> MOONWALK_HD void band_reflector(Index c, const ConvShape& s, const Index* off, S* A, S* tau) {
+  make_householder(band_at(s, off, A, c, c), band_row_end(s, c) - c, tau[c]);
+}
+
+// Step c applied to column j ∈ (c, col_end(c)).
+template <class S> MOONWALK_HD void band_update(Index c, Index j, const ConvShape& s, const Index* off, S* A, const S* tau) {
+  apply_householder(band_at(s, off, A, c + 1, c), tau[c], band_row_end(s, c) - c, band_at(s, off, A, c, j));
+}
+
+// Sample j: g (channel-major) into position-major work (in_dim scalars), Qᵀ,
+// back substitution, δ (channel-major) out.
+template <class S>
+MOONWALK_HD void band_solve(Index j, const ConvShape& s, const Index* off, const S* A, const S* tau, const S* g, S* work,
+                            S* d) {
+  const S* gj = g + j * s.in_dim();
+  S* z = work + j * s.in_dim();
+  for (Index i = 0; i < s.ci; ++i)
+    for (Index p = 0; p < s.W; ++p) z[p * s.ci + i] = gj[i * s.W + p];
+  S* Am = const_cast<S*>(A);
+  for (Index c = 0; c < s.out_dim(); ++c)
+    apply_householder(band_at(s, off, Am, c + 1, c), tau[c], band_row_end(s, c) - c, z + c);
+  for (Index c = s.out_dim() - 1; c >= 0; --c) {
+    S dot = 0;
+    for (Index jj = c + 1; jj < band_col_end(s, c); ++jj) dot += *band_at(s, off, Am, c, jj) * z[jj];
+    z[c] = (z[c] - dot) / *band_at(s, off, Am, c, c);
+  }
+  S* dj = d + j * s.out_dim();
+  for (Index o = 0; o < s.co; ++o)
+    for (Index w = 0; w < s.W; ++w) dj[o * s.W + w] = z[w * s.co + o];
+}
+
+// ---- fft ------------------------------------------------------------------------
+
+// Frequency f: E_f = [Re −Im; Im Re] of M_f = Σ_t W_tᵀ ω^{f(p−t)}, factored.
+// E: 2C_in × 2C_out per frequency, consecutive; tau: 2C_out per frequency.
+template <class S> MOONWALK_HD void fft_factor(Index f, const ConvShape& c, const S* wt, S* E, S* tau) {
+  const Index m = 2 * c.ci, n = 2 * c.co;
+  S* Ef = E + f * m * n;
+  for (Index e = 0; e < m * n; ++e) Ef[e] = 0;
+  const S two_pi = S(6.283185307179586476925286766559005768);
+  for (Index t = 0; t < c.k; ++t) {
+    const Index r = c.wrap(f * (c.pad() - t));
+    const S cs = cos_of(S(two_pi * S(r) / S(c.W))), sn = sin_of(S(two_pi * S(r) / S(c.W)));
+    for (Index o = 0; o < c.co; ++o)
+      for (Index i = 0; i < c.ci; ++i) {
+        const S w = wt[c.widx(o, i, t)];
+        Ef[i + o * m] += w * cs;
+        Ef[i + (c.co + o) * m] -= w * sn;
+        Ef[c.ci + i + o * m] += w * sn;
+        Ef[c.ci + i + (c.co + o) * m] += w * cs;
+      }
+  }
+  householder_qr(Ef, m, n, m, tau + f * n);
+}
+
+// Frequency f of sample j: ĝ from the half spectrum G (interleaved complex,
+// signal j·C_in + i of F = W/2 + 1 bins), δ̂ into D (signal j·C_out + o).
+// work: 2C_in scalars.
+template <class S>
+MOONWALK_HD void fft_solve(Index f, Index j, const ConvShape& c, const S* E, const S* tau, const S* G, S* D, S* work) {
+  const Index m = 2 * c.ci, n = 2 * c.co, F = c.W / 2 + 1;
+  for (Index i = 0; i < c.ci; ++i) {
+    const Index at = 2 * ((j * c.ci + i) * F + f);
+    work[i] = G[at];
+    work[c.ci + i] = G[at + 1];
+  }
+  householder_solve(E + f * m * n, m, n, m, tau + f * n, work);
+  for (Index o = 0; o < c.co; ++o) {
+    const Index at = 2 * ((j * c.co + o) * F + f);
+    D[at] = work[o];
+    D[at + 1] = work[c.co + o];
+  }
+}
+
+}  // namespace moonwalk::cuda::kernels

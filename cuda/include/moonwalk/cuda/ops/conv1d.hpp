@@ -1,0 +1,101 @@
+// conv1d: stride 1, odd kernel k, "same" width W, C_out ≤ C_in, zero or
+// circular padding, θ = (W[o][i][t] at (o·C_in + i)·k + t, then b), as the
+// reference (reference/ops/conv1d.hpp). forward, jvp, vjp_input, vjp_params:
+// own direct-convolution kernels (kernels/conv1d.hpp). The vijp solves
+// Jᵀ δ = g (least squares when C_out < C_in) by the layer's strategy, its
+// factor computed once per weight set and shared by the batch:
+//   - dense: the materialised J through the right inverse of ops/dense.hpp
+//     (cuSOLVER geqrf/ormqr, cuBLAS trsm; the reference's pivoted QR when J
+//     is rank deficient). Fragment: as dense's.
+//   - banded (zero padding): the reference's Householder QR of Jᵀ in
+//     position-major order, band-compressed; factored by one thread block
+//     column after column (each step's update parallel over the band), solved
+//     by one thread per sample. Backward stable, error ≈ ε·cond(J). Memory per
+//     column: (3p + 1)·C_out + (w + p + 1)·(C_in − C_out) rows, so O(W²) when
+//     C_out < C_in (fill-in of the slanted band).
+//   - fft (circular padding): cuFFT R2C of g, one 2C_in × 2C_out real
+//     embedding of the frequency's C_in × C_out system per frequency f ≤ W/2
+//     (the others are conjugates), factored by Householder QR one thread per
+//     frequency and solved one thread per (frequency, sample), then cuFFT C2R
+//     and 1/W. No fragment.
+//   - blocked: the pivot-tap recurrence restarted every B positions from the
+//     seeds the reverse pass stored, every block of every sample in parallel
+//     (one thread each). Fragment: δ at the seeds, ascending, C_out values
+//     each, per sample.
+// The vijp refuses a non-finite result ("the system is singular"), as the
+// reference does; it waits for the stream to know.
+#pragma once
+
+#include "moonwalk/cuda/context.hpp"
+#include "moonwalk/cuda/tensor.hpp"
+
+#include <memory>
+
+namespace moonwalk::cuda {
+
+enum class Padding { zero, circular };
+enum class ConvVijp { dense, banded, fft, blocked };
+
+inline const char* padding_name(Padding p) { return p == Padding::zero ? "zero" : "circular"; }
+inline const char* conv_vijp_name(ConvVijp v) {
+  switch (v) {
+    case ConvVijp::dense: return "dense";
+    case ConvVijp::banded: return "banded";
+    case ConvVijp::fft: return "fft";
+    case ConvVijp::blocked: return "blocked";
+  }
+  return "?";
+}
+
+struct Conv1dSpec {
+  Index in_channels = 1, out_channels = 1, width = 1, kernel = 1;
+  Padding padding = Padding::zero;
+  ConvVijp vijp = ConvVijp::dense;
+  Index block = 8;  // B, blocked strategy only
+};
+
+namespace detail {
+template <class S> struct ConvFactor;
+}
+
+template <class S> class Conv1d {
+public:
+  static constexpr const char* name = "conv1d";
+
+  Conv1d(Context& ctx, Conv1dSpec spec, const std::vector<S>& weight, const std::vector<S>& bias);
+
+  const Conv1dSpec& spec() const { return sp_; }
+  Index in_dim() const { return sp_.in_channels * sp_.width; }
+  Index out_dim() const { return sp_.out_channels * sp_.width; }
+  Index param_count() const { return weights() + sp_.out_channels; }
+  std::vector<S> params() const { return params_; }
+  void set_params(const std::vector<S>& p);
+  const DeviceMatrix<S>& theta() const { return theta_; }
+
+  DeviceMatrix<S> forward(const DeviceMatrix<S>& x) const;
+  DeviceMatrix<S> jvp(const DeviceMatrix<S>& x, const DeviceMatrix<S>& xdot, const DeviceMatrix<S>& pdot) const;
+  DeviceResidual<S> input_residual(const DeviceMatrix<S>& x) const;
+  DeviceMatrix<S> vjp_input(const DeviceResidual<S>& r, const DeviceMatrix<S>& delta) const;
+  DeviceMatrix<S> vjp_params(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const;
+  Index fragment_size(const DeviceMatrix<S>& x) const;
+  // Scalars of the fragment beyond the cokernel: the blocked strategy's seeds.
+  Index checkpoint_size(const DeviceMatrix<S>& x) const;
+  DeviceFragment<S> fragment(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const;
+  // The fragment depends on the weights and δ only: Phase II needs no input.
+  DeviceFragment<S> fragment(const DeviceResidual<S>& r, const DeviceMatrix<S>& delta) const;
+  DeviceMatrix<S> vijp(const DeviceMatrix<S>& x, const DeviceMatrix<S>& g, const DeviceFragment<S>& f) const;
+
+private:
+  Index weights() const { return sp_.out_channels * sp_.in_channels * sp_.kernel; }
+  Index per_sample_fragment() const;
+  const detail::ConvFactor<S>& factor() const;
+  void validate() const;
+
+  Context* ctx_;
+  Conv1dSpec sp_;
+  std::vector<S> params_;
+  DeviceMatrix<S> theta_;
+  mutable std::shared_ptr<const detail::ConvFactor<S>> factor_;
+};
+
+}  // namespace moonwalk::cuda
