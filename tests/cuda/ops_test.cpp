@@ -22,6 +22,7 @@
 // (exactly representable inputs make many of its sums exact). With no device
 // the program exits 77, which ctest reports as skipped.
 #include "moonwalk/cuda/context.hpp"
+#include "moonwalk/cuda/kernels/leaky_relu.hpp"
 #include "moonwalk/cuda/ops.hpp"
 
 #include <nlohmann/json.hpp>
@@ -160,6 +161,14 @@ void run_case(Context& ctx, const Op& op, const std::string& opname, const json&
   tally.check(residual == expected_residual && r.bytes() == expected_residual,
               name + ": input_residual holds " + std::to_string(residual) + " bytes, the reference " +
                   std::to_string(expected_residual));
+  if (!r.mask.empty()) {
+    // The reference BitMask's words: bit k of the column-major entries is x > 0.
+    const HostMatrix<S> x = in.x.download();
+    std::vector<std::uint64_t> words(static_cast<std::size_t>(r.mask.words()));
+    for (Index w = 0; w < r.mask.words(); ++w)
+      words[static_cast<std::size_t>(w)] = kernels::positive_word(w, x.size(), x.data.data());
+    tally.check(r.mask.download() == words, name + ": the sign mask's words differ from the reference BitMask's");
+  }
 
   std::map<std::string, HostMatrix<S>> got;
   got["forward"] = op.forward(in.x).download();
