@@ -105,9 +105,11 @@ LedgerFormula ledger_formula(Method m, std::size_t anchor_every, const Network<S
     r[i] = residual_bytes<S>(net.layers[i], B);
     p[i] = static_cast<std::size_t>(net.param_count(i)) * sizeof(S);
     // A relu's fragment is δ at its inactive units, counted at the input this
-    // precision computed; every other layer's is its cokernel (50-digit rank)
-    // plus what a blocked convolution stores.
-    Index scalars = f.cokernel[i] + f.checkpoint[i];
+    // precision computed; a blocked convolution's is its seeds, which the
+    // recurrence needs whatever J's rank (they cover the cokernel, nonzero
+    // when a tap other than the pivot is singular at tiny widths); every
+    // other layer's is its cokernel (50-digit rank).
+    Index scalars = f.checkpoint[i] > 0 ? f.checkpoint[i] : f.cokernel[i];
     if (std::holds_alternative<Relu<S>>(net.layers[i])) scalars = (x.array() <= S(0)).count();
     frag[i] = static_cast<std::size_t>(scalars) * sizeof(S);
     x = net.forward(i, x);

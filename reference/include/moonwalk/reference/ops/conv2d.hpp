@@ -148,8 +148,9 @@ template <class S> struct Conv2d {
 
   Index fragment_size(const Mat<S>& x) const { return per_sample_fragment() * x.cols(); }
 
-  // Scalars of the fragment beyond the cokernel: the blocked strategy's stored
-  // seeds (J has full row rank for the weights it accepts).
+  // Scalars the blocked strategy stores in place of the cokernel: its seeds.
+  // δ is a function of Jᵀδ and the seeds, so they cover any cokernel (one
+  // appears when a non-pivot tap is singular at tiny widths).
   Index checkpoint_size(const Mat<S>& x) const {
     return sp_.vijp == ConvVijp::blocked ? fragment_size(x) : 0;
   }
