@@ -62,7 +62,9 @@ void run_precision(const Problem& p, const Vec<mp50>& exact, const MethodOptions
   std::size_t backprop_bytes = 0;
   double backprop_error = 0;
   for (Method m : all_methods()) {
-    Row r{method_name(m), scalar_name<S>()};
+    Row r;
+    r.method = method_name(m);
+    r.precision = scalar_name<S>();
     try {
       const auto g = run_method(m, net, x0, o);
       r.error = rel(flatten(g), exact);
