@@ -51,6 +51,19 @@ void require_rows(const Eigen::MatrixBase<Derived>& m, Index rows, const std::st
   }
 }
 
+// A layer's input batch: in_dim rows, finite.
+template <class S> void require_input(const Mat<S>& x, Index in_dim, const std::string& op) {
+  require_rows(x, in_dim, op, "input");
+  require_finite(x, op, "input");
+}
+
+// An output cotangent for a batch of `batch` inputs: out_dim rows, finite.
+template <class S> void require_cotangent(const Mat<S>& d, Index out_dim, Index batch, const std::string& op) {
+  require_rows(d, out_dim, op, "output cotangent");
+  require(d.cols() == batch, op, "output cotangent and input differ in batch size");
+  require_finite(d, op, "output cotangent");
+}
+
 template <class A, class B>
 void require_same_shape(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b, const std::string& op,
                         const std::string& what) {

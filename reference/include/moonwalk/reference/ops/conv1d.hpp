@@ -431,15 +431,8 @@ private:
     require_finite(w_, name, "weight");
     require_finite(b_, name, "bias");
   }
-  void check_input(const Mat<S>& x) const {
-    require_rows(x, in_dim(), name, "input");
-    require_finite(x, name, "input");
-  }
-  void check_cotangent(const Mat<S>& d, Index batch) const {
-    require_rows(d, out_dim(), name, "output cotangent");
-    require(d.cols() == batch, name, "output cotangent and input differ in batch size");
-    require_finite(d, name, "output cotangent");
-  }
+  void check_input(const Mat<S>& x) const { require_input(x, in_dim(), name); }
+  void check_cotangent(const Mat<S>& d, Index batch) const { require_cotangent(d, out_dim(), batch, name); }
 
   // A pure function of the weights and the strategy: computed once, shared by
   // the batch and by copies of this layer.

@@ -83,15 +83,8 @@ private:
       for (Index c = 0; c < C_; ++c) y(c, j) = x.col(j).segment(c * P_, P_).sum();
     return y;
   }
-  void check_input(const Mat<S>& x) const {
-    require_rows(x, in_dim(), name, "input");
-    require_finite(x, name, "input");
-  }
-  void check_cotangent(const Mat<S>& d, Index batch) const {
-    require_rows(d, C_, name, "output cotangent");
-    require(d.cols() == batch, name, "output cotangent and input differ in batch size");
-    require_finite(d, name, "output cotangent");
-  }
+  void check_input(const Mat<S>& x) const { require_input(x, in_dim(), name); }
+  void check_cotangent(const Mat<S>& d, Index batch) const { require_cotangent(d, C_, batch, name); }
   Index C_, P_;
 };
 
