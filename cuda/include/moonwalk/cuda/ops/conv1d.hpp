@@ -28,31 +28,17 @@
 
 #include "moonwalk/cuda/context.hpp"
 #include "moonwalk/cuda/tensor.hpp"
+#include "moonwalk/reference/ops/conv_spec.hpp"
 
 #include <memory>
 
 namespace moonwalk::cuda {
 
-enum class Padding { zero, circular };
-enum class ConvVijp { dense, banded, fft, blocked };
-
-inline const char* padding_name(Padding p) { return p == Padding::zero ? "zero" : "circular"; }
-inline const char* conv_vijp_name(ConvVijp v) {
-  switch (v) {
-    case ConvVijp::dense: return "dense";
-    case ConvVijp::banded: return "banded";
-    case ConvVijp::fft: return "fft";
-    case ConvVijp::blocked: return "blocked";
-  }
-  return "?";
-}
-
-struct Conv1dSpec {
-  Index in_channels = 1, out_channels = 1, width = 1, kernel = 1;
-  Padding padding = Padding::zero;
-  ConvVijp vijp = ConvVijp::dense;
-  Index block = 8;  // B, blocked strategy only
-};
+using reference::Conv1dSpec;
+using reference::conv_vijp_name;
+using reference::ConvVijp;
+using reference::Padding;
+using reference::padding_name;
 
 namespace detail {
 template <class S> struct ConvFactor;

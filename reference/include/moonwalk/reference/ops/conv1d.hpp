@@ -32,6 +32,7 @@
 //   for blocked.
 #pragma once
 
+#include "moonwalk/reference/ops/conv_spec.hpp"
 #include "moonwalk/reference/tensor.hpp"
 
 #include <Eigen/SVD>
@@ -44,27 +45,6 @@
 #include <vector>
 
 namespace moonwalk::reference {
-
-enum class Padding { zero, circular };
-enum class ConvVijp { dense, banded, fft, blocked };
-
-inline const char* padding_name(Padding p) { return p == Padding::zero ? "zero" : "circular"; }
-inline const char* conv_vijp_name(ConvVijp v) {
-  switch (v) {
-    case ConvVijp::dense: return "dense";
-    case ConvVijp::banded: return "banded";
-    case ConvVijp::fft: return "fft";
-    case ConvVijp::blocked: return "blocked";
-  }
-  return "?";
-}
-
-struct Conv1dSpec {
-  Index in_channels = 1, out_channels = 1, width = 1, kernel = 1;
-  Padding padding = Padding::zero;
-  ConvVijp vijp = ConvVijp::dense;
-  Index block = 8;  // B, blocked strategy only
-};
 
 template <class S> struct Conv1d {
   static constexpr const char* name = "conv1d";

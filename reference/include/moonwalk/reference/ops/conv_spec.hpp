@@ -1,0 +1,31 @@
+// The configuration of a 1-D convolution and the names of its padding and
+// vijp strategies, shared by the reference and the CUDA path. It needs
+// neither Eigen nor Boost, so a CUDA-only build can include it.
+#pragma once
+
+#include <cstddef>
+
+namespace moonwalk::reference {
+
+enum class Padding { zero, circular };
+enum class ConvVijp { dense, banded, fft, blocked };
+
+inline const char* padding_name(Padding p) { return p == Padding::zero ? "zero" : "circular"; }
+inline const char* conv_vijp_name(ConvVijp v) {
+  switch (v) {
+    case ConvVijp::dense: return "dense";
+    case ConvVijp::banded: return "banded";
+    case ConvVijp::fft: return "fft";
+    case ConvVijp::blocked: return "blocked";
+  }
+  return "?";
+}
+
+struct Conv1dSpec {
+  std::ptrdiff_t in_channels = 1, out_channels = 1, width = 1, kernel = 1;
+  Padding padding = Padding::zero;
+  ConvVijp vijp = ConvVijp::dense;
+  std::ptrdiff_t block = 8;  // B, blocked strategy only
+};
+
+}  // namespace moonwalk::reference
