@@ -89,7 +89,9 @@ PoolUsage Arena::pool_usage() const {
 // ---- DeviceBuffer -------------------------------------------------------------
 
 DeviceBuffer::DeviceBuffer(Arena& arena, Category category, std::size_t bytes)
-    : arena_(&arena), ptr_(arena.allocate(category, bytes)), bytes_(bytes), category_(category) {}
+    : arena_(&arena), bytes_(bytes), category_(arena.counted_as(category)) {
+  ptr_ = arena.allocate(category_, bytes);
+}
 
 DeviceBuffer::DeviceBuffer(DeviceBuffer&& o) noexcept
     : arena_(o.arena_), ptr_(o.ptr_), bytes_(o.bytes_), category_(o.category_) {

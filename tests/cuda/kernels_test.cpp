@@ -7,9 +7,11 @@
 #include "moonwalk/cuda/detail/host_qr.hpp"
 #include "moonwalk/cuda/kernels/additive_coupling.hpp"
 #include "moonwalk/cuda/kernels/conv1d.hpp"
+#include "moonwalk/cuda/kernels/conv2d.hpp"
 #include "moonwalk/cuda/kernels/dense.hpp"
 #include "moonwalk/cuda/kernels/global_avg_pool.hpp"
 #include "moonwalk/cuda/kernels/patch_downsample1d.hpp"
+#include "moonwalk/cuda/kernels/patch_downsample2d.hpp"
 #include "moonwalk/cuda/kernels/relu.hpp"
 #include "moonwalk/cuda/kernels/softmax_cross_entropy.hpp"
 #include "moonwalk/cuda/kernels/tanh.hpp"
@@ -128,6 +130,65 @@ std::string describe(const Conv1d<double>& op) {
   return "conv1d " + std::to_string(s.in_channels) + "->" + std::to_string(s.out_channels) + " W=" +
          std::to_string(s.width) + " k=" + std::to_string(s.kernel) + " " + padding_name(s.padding) + " " +
          conv_vijp_name(s.vijp) + " B=" + std::to_string(s.block);
+}
+
+// 2-D conv weights as the generator makes them (verify/src/cases.cpp): [I 0]
+// on the centre tap (dense, banded, fft), on the pivot tap for blocked with
+// circular padding, on the centre plus ½[I 0] on the pivot tap for blocked
+// with zero padding, plus integers in [−8, 8] / 2^s, s = 9 or 10 here.
+Conv2d<double> conv2(Index ci, Index co, Index H, Index W, Index kk, Padding pad, ConvVijp v, Index B,
+                     std::uint64_t seed) {
+  moonwalk::verify::ExactRng r(seed);
+  const bool expanding = v == ConvVijp::blocked && pad == Padding::zero;
+  Vec<double> w = r.matrix(co * ci * kk * kk, 1, 8, kk == 5 ? 10 : 9);
+  const Index c = (kk - 1) / 2;
+  for (Index o = 0; o < std::min(co, ci); ++o) {
+    if (v == ConvVijp::blocked && !expanding) {
+      w(((o * ci + o) * kk) * kk) += 1;
+    } else {
+      w(((o * ci + o) * kk + c) * kk + c) += 1;
+      if (expanding) w(((o * ci + o) * kk) * kk) += 0.5;
+    }
+  }
+  return Conv2d<double>(Conv2dSpec{ci, co, H, W, kk, pad, v, B}, w, r.matrix(co, 1, 8, 3));
+}
+
+k::Conv2dShape shape_of(const Conv2dSpec& s) {
+  k::Conv2dShape c;
+  c.ci = s.in_channels, c.co = s.out_channels, c.H = s.height, c.W = s.width, c.k = s.kernel;
+  c.circular = s.padding == Padding::circular;
+  c.block = s.block;
+  return c;
+}
+
+// Generated conv2d cases of every strategy, then awkward sizes: rows one past
+// a multiple of B, odd and even sides, kernels 3 and 5, a side of 1 and 1 × 1
+// (fft's 1-D and no transforms), C_out > C_in for dense.
+std::vector<Conv2d<double>> conv2ds() {
+  std::vector<Conv2d<double>> out;
+  for (const Shape& s : shapes()) out.push_back(make_case<Conv2d>(s).op);
+  const Padding zero = Padding::zero, circ = Padding::circular;
+  out.push_back(conv2(3, 2, 5, 7, 3, zero, ConvVijp::dense, 8, 11));
+  out.push_back(conv2(2, 3, 4, 5, 3, circ, ConvVijp::dense, 8, 12));
+  out.push_back(conv2(3, 2, 5, 7, 3, zero, ConvVijp::banded, 8, 13));
+  out.push_back(conv2(2, 2, 6, 5, 5, zero, ConvVijp::banded, 8, 14));
+  out.push_back(conv2(2, 1, 1, 9, 3, zero, ConvVijp::banded, 8, 15));
+  out.push_back(conv2(3, 2, 5, 7, 3, circ, ConvVijp::fft, 8, 16));
+  out.push_back(conv2(2, 2, 4, 6, 3, circ, ConvVijp::fft, 8, 17));
+  out.push_back(conv2(2, 2, 1, 8, 3, circ, ConvVijp::fft, 8, 18));
+  out.push_back(conv2(3, 2, 6, 1, 3, circ, ConvVijp::fft, 8, 19));
+  out.push_back(conv2(2, 1, 1, 1, 3, circ, ConvVijp::fft, 8, 20));
+  out.push_back(conv2(3, 2, 9, 5, 3, circ, ConvVijp::blocked, 4, 21));
+  out.push_back(conv2(2, 2, 13, 7, 5, circ, ConvVijp::blocked, 6, 22));
+  out.push_back(conv2(2, 2, 7, 4, 3, zero, ConvVijp::blocked, 3, 23));
+  return out;
+}
+
+std::string describe(const Conv2d<double>& op) {
+  const Conv2dSpec& s = op.spec();
+  return "conv2d " + std::to_string(s.in_channels) + "->" + std::to_string(s.out_channels) + " " +
+         std::to_string(s.height) + "x" + std::to_string(s.width) + " k=" + std::to_string(s.kernel) + " " +
+         padding_name(s.padding) + " " + conv_vijp_name(s.vijp) + " B=" + std::to_string(s.block);
 }
 
 }  // namespace
@@ -334,13 +395,13 @@ TEST_CASE("kernels: conv1d vijp strategies step by step", "[kernels][conv1d][vij
         std::vector<Index> off(static_cast<std::size_t>(s.out_dim() + 1), 0);
         for (Index col = 0; col < s.out_dim(); ++col)
           off[static_cast<std::size_t>(col + 1)] =
-              off[static_cast<std::size_t>(col)] + k::band_row_end(s, col) - k::band_row_start(s, col);
+              off[static_cast<std::size_t>(col)] + k::band_row_end(s.band(), col) - k::band_row_start(s.band(), col);
         std::vector<double> A(static_cast<std::size_t>(off.back())), tau(static_cast<std::size_t>(s.out_dim()));
         for (Index col = 0; col < s.out_dim(); ++col) k::band_fill(col, s, theta.data(), off.data(), A.data());
         Mat<double> Jt = Mat<double>::Zero(s.in_dim(), s.out_dim());
         for (Index col = 0; col < s.out_dim(); ++col)
-          for (Index r = k::band_row_start(s, col); r < k::band_row_end(s, col); ++r)
-            Jt(r, col) = *k::band_at(s, off.data(), A.data(), r, col);
+          for (Index r = k::band_row_start(s.band(), col); r < k::band_row_end(s.band(), col); ++r)
+            Jt(r, col) = *k::band_at(s.band(), off.data(), A.data(), r, col);
         Mat<double> Jpos(s.in_dim(), s.out_dim());  // Jᵀ in position-major order, from the reference
         const Mat<double> J = op.jacobian(x.col(0));
         for (Index i = 0; i < s.ci; ++i)
@@ -349,11 +410,13 @@ TEST_CASE("kernels: conv1d vijp strategies step by step", "[kernels][conv1d][vij
               for (Index w = 0; w < s.W; ++w) Jpos(p * s.ci + i, w * s.co + o) = J(o * s.W + w, i * s.W + p);
         CHECK(Jt == Jpos);  // the band holds every nonzero of Jᵀ
         for (Index col = 0; col < s.out_dim(); ++col) {
-          k::band_reflector(col, s, off.data(), A.data(), tau.data());
-          for (Index j = col + 1; j < k::band_col_end(s, col); ++j) k::band_update(col, j, s, off.data(), A.data(), tau.data());
+          k::band_reflector(col, s.band(), off.data(), A.data(), tau.data());
+          for (Index j = col + 1; j < k::band_col_end(s.band(), col); ++j)
+            k::band_update(col, j, s.band(), off.data(), A.data(), tau.data());
         }
         std::vector<double> work(static_cast<std::size_t>(s.in_dim() * B));
-        for (Index j = 0; j < B; ++j) k::band_solve(j, s, off.data(), A.data(), tau.data(), g.data(), work.data(), d.data());
+        for (Index j = 0; j < B; ++j)
+          k::band_solve(j, s.band(), off.data(), A.data(), tau.data(), g.data(), work.data(), d.data());
         break;
       }
       case ConvVijp::fft: {
@@ -421,6 +484,175 @@ TEST_CASE("kernels: patch maps", "[kernels][patch_downsample1d]") {
   }
 }
 
+TEST_CASE("kernels: conv2d direct kernels", "[kernels][conv2d]") {
+  for (const Conv2d<double>& op : conv2ds()) {
+    INFO(describe(op));
+    const k::Conv2dShape s = shape_of(op.spec());
+    const Index B = 2, P = op.param_count(), nw = s.weights();
+    const Mat<double> x = draw(op.in_dim(), B, 1), xdot = draw(op.in_dim(), B, 2), delta = draw(op.out_dim(), B, 3);
+    const Vec<double> pdot = draw(P, 1, 4).col(0), theta = op.params();
+    Mat<double> y(op.out_dim(), B), t(op.out_dim(), B), t0(op.out_dim(), B), h(op.in_dim(), B);
+    Vec<double> g(P);
+    for (Index e = 0; e < y.size(); ++e) {
+      k::conv2d_forward(e, s, theta.data(), theta.data() + nw, x.data(), y.data());
+      k::conv2d_jvp(e, s, theta.data(), xdot.data(), pdot.data(), pdot.data() + nw, x.data(), t.data());
+      k::conv2d_jvp(e, s, theta.data(), xdot.data(), static_cast<const double*>(nullptr),
+                    static_cast<const double*>(nullptr), x.data(), t0.data());
+    }
+    for (Index e = 0; e < h.size(); ++e) k::conv2d_vjp_input(e, s, theta.data(), delta.data(), h.data());
+    for (Index e = 0; e < P; ++e) k::conv2d_vjp_params(e, s, delta.data(), x.data(), B, g.data());
+    Mat<double> J = Mat<double>::Zero(op.out_dim(), op.in_dim());
+    for (Index r = 0; r < op.out_dim(); ++r) k::conv2d_jacobian_row(r, s, theta.data(), J.data());
+    CHECK(y == op.forward(x));
+    CHECK(t == op.jvp(x, xdot, pdot));
+    CHECK(t0 == op.jvp(x, xdot, Vec<double>()));
+    CHECK(h == op.vjp_input(op.input_residual(x), delta));
+    check_close(g, op.vjp_params(x, delta), static_cast<double>(B * s.positions()), 1, "vjp_params");
+    CHECK(J == op.jacobian(x.col(0)));
+  }
+}
+
+TEST_CASE("kernels: conv2d vijp strategies step by step", "[kernels][conv2d][vijp]") {
+  for (const Conv2d<double>& op : conv2ds()) {
+    INFO(describe(op));
+    const k::Conv2dShape s = shape_of(op.spec());
+    const Index B = 3, P = s.positions();
+    const Vec<double> theta = op.params();
+    const Mat<double> x = draw(op.in_dim(), B, 5), delta = draw(op.out_dim(), B, 6);
+    const Mat<double> g = op.vjp_input(op.input_residual(x), delta);
+    const Fragment<double> frag = op.fragment(x, delta);
+    const Mat<double> ref = op.vijp(x, g, frag);
+    const double n = static_cast<double>(op.in_dim() + op.out_dim());
+    const double c = cond(op.jacobian(x.col(0))) * op.vijp_amplification();
+    Mat<double> d = Mat<double>::Zero(op.out_dim(), B);
+    switch (op.spec().vijp) {
+      case ConvVijp::dense: continue;  // the right inverse: see the dense test
+      case ConvVijp::blocked: {
+        const std::vector<Index> seeds = k::conv2d_seed_positions(s);
+        const Index ns = static_cast<Index>(seeds.size());
+        REQUIRE(ns * s.co * B == frag.size());
+        Vec<double> f(frag.size());
+        for (Index e = 0; e < f.size(); ++e) k::conv2d_blocked_gather(e, s, seeds.data(), ns, delta.data(), f.data());
+        CHECK(f == frag.values);
+        std::vector<char> seeded(static_cast<std::size_t>(P), 0);
+        for (Index w : seeds) seeded[static_cast<std::size_t>(w)] = 1;
+        Mat<double> qr0(s.ci, s.co);
+        Vec<double> tau0(s.co), work(s.ci);
+        for (Index e = 0; e < qr0.size(); ++e) k::conv2d_pivot_tap_transpose(e, s, theta.data(), qr0.data());
+        k::householder_qr(qr0.data(), s.ci, s.co, s.ci, tau0.data());
+        for (Index e = 0; e < f.size(); ++e) k::conv2d_blocked_scatter(e, s, seeds.data(), ns, f.data(), d.data());
+        const Index chains = (s.H + s.block - 1) / s.block;
+        // Chains in reverse order: none may depend on another.
+        for (Index e = chains * B - 1; e >= 0; --e)
+          k::conv2d_blocked_chain(e % chains, e / chains, s, theta.data(), qr0.data(), tau0.data(), seeded.data(),
+                                  g.data(), d.data(), work.data());
+        break;
+      }
+      case ConvVijp::banded: {
+        const k::BandProfile bp = s.band();
+        std::vector<Index> off(static_cast<std::size_t>(s.out_dim() + 1), 0);
+        for (Index col = 0; col < s.out_dim(); ++col)
+          off[static_cast<std::size_t>(col + 1)] =
+              off[static_cast<std::size_t>(col)] + k::band_row_end(bp, col) - k::band_row_start(bp, col);
+        std::vector<double> A(static_cast<std::size_t>(off.back())), tau(static_cast<std::size_t>(s.out_dim()));
+        for (Index col = 0; col < s.out_dim(); ++col) k::conv2d_band_fill(col, s, theta.data(), off.data(), A.data());
+        Mat<double> Jt = Mat<double>::Zero(s.in_dim(), s.out_dim());
+        for (Index col = 0; col < s.out_dim(); ++col)
+          for (Index r = k::band_row_start(bp, col); r < k::band_row_end(bp, col); ++r)
+            Jt(r, col) = *k::band_at(bp, off.data(), A.data(), r, col);
+        Mat<double> Jpos(s.in_dim(), s.out_dim());  // Jᵀ in raster-major order, from the reference
+        const Mat<double> J = op.jacobian(x.col(0));
+        for (Index i = 0; i < s.ci; ++i)
+          for (Index p = 0; p < P; ++p)
+            for (Index o = 0; o < s.co; ++o)
+              for (Index w = 0; w < P; ++w) Jpos(p * s.ci + i, w * s.co + o) = J(o * P + w, i * P + p);
+        CHECK(Jt == Jpos);  // the band holds every nonzero of Jᵀ
+        for (Index col = 0; col < s.out_dim(); ++col) {
+          k::band_reflector(col, bp, off.data(), A.data(), tau.data());
+          for (Index j = col + 1; j < k::band_col_end(bp, col); ++j)
+            k::band_update(col, j, bp, off.data(), A.data(), tau.data());
+        }
+        std::vector<double> work(static_cast<std::size_t>(s.in_dim() * B));
+        for (Index j = 0; j < B; ++j)
+          k::band_solve(j, bp, off.data(), A.data(), tau.data(), g.data(), work.data(), d.data());
+        break;
+      }
+      case ConvVijp::fft: {
+        const k::Spectrum sp = k::spectrum_of(s);
+        const Index F = sp.bins();
+        std::vector<double> E(static_cast<std::size_t>(4 * s.ci * s.co * F)), tau(static_cast<std::size_t>(2 * s.co * F));
+        for (Index e = 0; e < F; ++e) k::fft2_factor(e, s, theta.data(), E.data(), tau.data());
+        // cuFFT's R2C stood in for by a direct DFT over the half spectrum:
+        // G[j·C_in + i][(f, h)] = Σ_{r,q} g e^{−2πi(f r / H + h q / W)}.
+        std::vector<double> G(static_cast<std::size_t>(2 * F * s.ci * B)), D(static_cast<std::size_t>(2 * F * s.co * B)),
+            work(static_cast<std::size_t>(2 * s.ci));
+        const double two_pi = 2 * std::acos(-1.0);
+        auto angle = [&](Index f, Index h, Index w) {
+          return two_pi * (double(f * (w / s.W) % s.H) / double(s.H) + double(h * (w % s.W) % s.W) / double(s.W));
+        };
+        for (Index j = 0; j < B; ++j)
+          for (Index i = 0; i < s.ci; ++i)
+            for (Index e = 0; e < F; ++e) {
+              double re = 0, im = 0;
+              for (Index w = 0; w < P; ++w) {
+                re += g(i * P + w, j) * std::cos(angle(e / sp.FW, e % sp.FW, w));
+                im -= g(i * P + w, j) * std::sin(angle(e / sp.FW, e % sp.FW, w));
+              }
+              G[static_cast<std::size_t>(2 * ((j * s.ci + i) * F + e))] = re;
+              G[static_cast<std::size_t>(2 * ((j * s.ci + i) * F + e) + 1)] = im;
+            }
+        for (Index e = 0; e < F * B; ++e) k::fft2_solve(e % F, e / F, s, E.data(), tau.data(), G.data(), D.data(), work.data());
+        // C2R: the Hermitian extension of the half spectrum (a bin outside it is
+        // the conjugate of its mirror (−f, −h)), the real part, then 1/(H·W).
+        for (Index j = 0; j < B; ++j)
+          for (Index o = 0; o < s.co; ++o)
+            for (Index w = 0; w < P; ++w) {
+              double v = 0;
+              for (Index f = 0; f < s.H; ++f)
+                for (Index h = 0; h < s.W; ++h) {
+                  const bool stored = f < sp.FH && h < sp.FW;
+                  const Index bin = stored ? f * sp.FW + h : ((s.H - f) % s.H) * sp.FW + (s.W - h) % s.W;
+                  const double re = D[static_cast<std::size_t>(2 * ((j * s.co + o) * F + bin))];
+                  const double im = D[static_cast<std::size_t>(2 * ((j * s.co + o) * F + bin) + 1)] * (stored ? 1 : -1);
+                  v += re * std::cos(angle(f, h, w)) - im * std::sin(angle(f, h, w));
+                }
+              d(o * P + w, j) = v / double(P);
+            }
+        break;
+      }
+    }
+    check_close(d, ref, n, c, "vijp");
+    check_close(d, delta, n, c, "vijp against δ");
+  }
+}
+
+TEST_CASE("kernels: patch_downsample2d patch maps", "[kernels][patch_downsample2d]") {
+  std::vector<PatchDownsample2d<double>> ops;
+  for (const Shape& s : shapes()) ops.push_back(make_case<PatchDownsample2d>(s).op);
+  moonwalk::verify::ExactRng r(31);
+  ops.emplace_back(3, 9, 6, 3, r.matrix(5, 27, 8, 6), r.matrix(5, 1, 8, 3));
+  ops.emplace_back(1, 16, 20, 2, r.matrix(3, 4, 8, 4), r.matrix(3, 1, 8, 3));
+  for (const PatchDownsample2d<double>& op : ops) {
+    const k::Patch2dShape ps{op.in_channels(), op.height(), op.width(), op.patch()};
+    const Index co = op.out_channels(), P = op.patches(), B = 2;
+    INFO("patch_downsample2d " << ps.ci << "x" << ps.H << "x" << ps.W << " p=" << ps.p << " -> " << co);
+    const Mat<double> x = draw(op.in_dim(), B, 7), delta = draw(op.out_dim(), B, 8);
+    Mat<double> v(ps.rows(), P * B), back(op.in_dim(), B), z(co, P * B), y(op.out_dim(), B);
+    for (Index e = 0; e < v.size(); ++e) k::patch2d_in(e, ps, x.data(), v.data());
+    for (Index e = 0; e < back.size(); ++e) k::unpatch2d_in(e, ps, v.data(), back.data());
+    CHECK(back == x);
+    const Mat<double> dense = op.patch_map().forward(v);
+    for (Index e = 0; e < y.size(); ++e) k::unpatch_out(e, co, P, dense.data(), y.data());
+    CHECK(y == op.forward(x));
+    for (Index e = 0; e < z.size(); ++e) k::patch_out(e, co, P, delta.data(), z.data());
+    const Mat<double> hv = op.patch_map().weight().transpose() * z;
+    Mat<double> h(op.in_dim(), B);
+    for (Index e = 0; e < h.size(); ++e) k::unpatch2d_in(e, ps, hv.data(), h.data());
+    CHECK(h == op.vjp_input(op.input_residual(x), delta));
+    CHECK(op.patch_map().vjp_params(v, z) == op.vjp_params(x, delta));
+  }
+}
+
 TEST_CASE("kernels: additive_coupling steps", "[kernels][additive_coupling]") {
   const Index d = 3, kk = 4, B = 2;
   const Mat<double> u = draw(kk, B, 1), b = draw(kk, 1, 2), x = draw(2 * d, B, 3);
@@ -436,8 +668,8 @@ TEST_CASE("kernels: additive_coupling steps", "[kernels][additive_coupling]") {
   CHECK(r == x.bottomRows(d).rowwise().sum());
 }
 
-// The right inverse of dense (and of conv1d's dense strategy and
-// patch_downsample1d): the fragment gathered and the solution scattered
+// The right inverse of dense (and of the convolutions' dense strategy and
+// the patch maps): the fragment gathered and the solution scattered
 // through the host's pivoted QR (cuda/src/right_inverse.cu), Qᵀ and R used in
 // the LAPACK layout that cuSOLVER's ormqr and cuBLAS's trsm read; and the
 // unpivoted factor of the full-rank case, whose geqrf the Householder steps

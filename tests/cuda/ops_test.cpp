@@ -1,301 +1,58 @@
-// The CUDA operators against the conformance vectors (docs/porting.md,
-// docs/cuda.md), on the GPU. Depends on CUDA, Eigen (through moonwalk::cuda)
-// and nlohmann-json only, so that it builds on a GPU machine without the
-// rest of the project's dependencies.
+// The CUDA operators on the GPU: against the conformance vectors
+// (docs/porting.md) with the self-calibrating criterion of
+// cuda/include/moonwalk/cuda/check/crosscheck.hpp, their refusals, and the
+// arena's accounting. Depends on CUDA, Eigen and nlohmann-json only, so that
+// it builds on a GPU machine without the rest of the project's dependencies.
 //
 //   cuda_ops_test --op OP --precision float|double [--strategy S] DIR...
 //   cuda_ops_test --errors --precision float|double
 //   cuda_ops_test --arena
 //
-// The criterion is self-calibrating: for every case and output, the GPU's
-// relative error against the 50-digit expectation must be at most twice the
-// CPU reference's own error in the same precision (the vectors carry it)
-// plus n·u, the rounding that any correct evaluation in that precision may
-// make: u = ε/2 is the unit roundoff and n the number of rounded operations
-// that can reach one entry — at most the scalars the operator reads per
-// sample (in + out + params) plus the batch it reduces over (all rows·cols
-// entries for a loss), plus 4 for each elementary function on the way (CUDA
-// documents at most 2 ulp for tanh, cosh, exp, log, sin, cos in float and
-// double, and an ulp is at most 2u). The reference's error stands for the
-// cancellation and conditioning both share; n·u covers a legitimately
-// different order of the same sums where the reference happened to be exact
-// (exactly representable inputs make many of its sums exact). With no device
-// the program exits 77, which ctest reports as skipped.
+// With no device the program exits 77, which ctest reports as skipped.
+#include "moonwalk/cuda/check/crosscheck.hpp"
 #include "moonwalk/cuda/context.hpp"
-#include "moonwalk/cuda/kernels/leaky_relu.hpp"
 #include "moonwalk/cuda/ops.hpp"
 
-#include <nlohmann/json.hpp>
-
-#include <cmath>
-#include <cstdlib>
+#include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <iomanip>
 #include <iostream>
 #include <limits>
-#include <map>
 #include <string>
 #include <vector>
 
 using namespace moonwalk::cuda;
-using json = nlohmann::json;
 
 namespace {
 
-// 50-digit expectations are read in long double, which must be wider than
-// double for the double errors to mean anything (x86-64: 64-bit mantissa).
-static_assert(std::numeric_limits<long double>::digits >= 64,
-              "long double must carry at least 64 bits to measure double-precision errors");
+template <class S> const char* precision_name() { return sizeof(S) == 4 ? "float" : "double"; }
 
-using Wide = long double;
-
-struct WideMatrix {
-  Index rows = 0, cols = 0;
-  std::vector<Wide> data;
-};
-
-WideMatrix read_matrix(const json& j) {
-  WideMatrix m;
-  m.rows = j.at("rows").get<Index>();
-  m.cols = j.at("cols").get<Index>();
-  const auto& data = j.at("data");
-  if (static_cast<Index>(data.size()) != m.rows * m.cols) throw std::runtime_error("matrix: data size differs from rows × cols");
-  for (const auto& v : data) m.data.push_back(std::strtold(v.get<std::string>().c_str(), nullptr));
-  return m;
-}
-
-template <class S> HostMatrix<S> narrow(const WideMatrix& m) {
-  HostMatrix<S> h(m.rows, m.cols);
-  for (std::size_t i = 0; i < m.data.size(); ++i) h.data[i] = static_cast<S>(m.data[i]);
-  return h;
-}
-template <class S> std::vector<S> column(const WideMatrix& m) { return narrow<S>(m).data; }
-
-Wide scalar(const json& j) { return j.is_string() ? std::strtold(j.get<std::string>().c_str(), nullptr) : j.get<Wide>(); }
-
-// ‖computed − expected‖_F / ‖expected‖_F (absolute when expected is zero);
-// infinite for a shape mismatch or a non-finite entry.
-template <class S> double relative_error(const HostMatrix<S>& got, const WideMatrix& want) {
-  if (got.rows != want.rows || got.cols != want.cols) return std::numeric_limits<double>::infinity();
-  Wide diff = 0, ref = 0;
-  for (std::size_t i = 0; i < want.data.size(); ++i) {
-    if (!std::isfinite(got.data[i])) return std::numeric_limits<double>::infinity();
-    const Wide d = static_cast<Wide>(got.data[i]) - want.data[i];
-    diff += d * d;
-    ref += want.data[i] * want.data[i];
-  }
-  return static_cast<double>(ref > 0 ? std::sqrt(diff / ref) : std::sqrt(diff));
-}
-
+// Counts the refusal and arena checks.
 struct Tally {
   int passed = 0, failed = 0;
-  void row(const std::string& name, const std::string& output, double error, double ref_error, double tolerance) {
-    const bool ok = error <= tolerance;
-    (ok ? passed : failed)++;
-    std::cout << std::left << std::setw(30) << name << std::setw(12) << output << std::right << std::scientific
-              << std::setprecision(3) << std::setw(12) << error << std::setw(12) << ref_error << std::setw(12)
-              << tolerance << "  " << (ok ? "pass" : "FAIL") << "\n";
-  }
   void check(bool ok, const std::string& what) {
     (ok ? passed : failed)++;
     if (!ok) std::cout << "FAIL  " << what << "\n";
   }
 };
 
-template <class S> const char* precision_name() { return sizeof(S) == 4 ? "float" : "double"; }
-
-// The inputs of one vector on the device.
-template <class S> struct Inputs {
-  DeviceMatrix<S> x, xdot, pdot, delta, g;
-  DeviceFragment<S> fragment;
-};
-
-template <class S> Inputs<S> upload(Context& ctx, const json& c) {
-  Arena& a = ctx.arena();
-  Inputs<S> in;
-  in.x = DeviceMatrix<S>::upload(a, narrow<S>(read_matrix(c.at("x"))));
-  in.xdot = DeviceMatrix<S>::upload(a, narrow<S>(read_matrix(c.at("xdot"))));
-  const WideMatrix p = read_matrix(c.at("pdot"));
-  in.pdot = p.data.empty() ? DeviceMatrix<S>(a, 0, 1) : DeviceMatrix<S>::upload(a, narrow<S>(p));
-  in.delta = DeviceMatrix<S>::upload(a, narrow<S>(read_matrix(c.at("delta"))));
-  in.g = DeviceMatrix<S>::upload(a, narrow<S>(read_matrix(c.at("g"))));
-  in.fragment = DeviceFragment<S>::upload(a, column<S>(read_matrix(c.at("fragment"))));
-  return in;
-}
-
-template <class Op, class S, class = void> struct HasResidualFragment : std::false_type {};
-template <class Op, class S>
-struct HasResidualFragment<Op, S, std::void_t<decltype(std::declval<const Op&>().fragment(
-                                      std::declval<const DeviceResidual<S>&>(), std::declval<const DeviceMatrix<S>&>()))>>
-    : std::true_type {};
-
-// Elementary functions on the longest path to one entry (see the top).
-int elementary_functions(const std::string& op) {
-  if (op == "tanh") return 1;                                                // tanh or cosh
-  if (op == "additive_coupling" || op == "softmax_cross_entropy") return 2;  // tanh in F and G; exp, log
-  if (op == "conv1d") return 2;                                              // cos, sin of the fft factor
-  return 0;
-}
-
-// Runs one operator on one vector and compares every expected output.
-template <class S, class Op>
-void run_case(Context& ctx, const Op& op, const std::string& opname, const json& c, Tally& tally) {
-  const std::string name = c.at("name").get<std::string>();
-  const Inputs<S> in = upload<S>(ctx, c);
-  const Index batch = in.x.cols();
-  const double u = std::numeric_limits<S>::epsilon() / 2;
-  const double n = static_cast<double>(op.in_dim() + op.out_dim() + op.param_count() + batch +
-                                       4 * elementary_functions(opname));
-  const json& want = c.at("expected");
-  const json& ref = c.at("reference_error").at(precision_name<S>());
-
-  const std::size_t held = ctx.arena().current(Category::input_residuals);
-  const DeviceResidual<S> r = op.input_residual(in.x);
-  const std::size_t residual = ctx.arena().current(Category::input_residuals) - held;
-  // What the reference keeps (reference/ops/*.hpp input_residual): mask words
-  // for the (leaky) relu, x itself for tanh and additive_coupling.
-  std::size_t expected_residual = 0;
-  if (opname == "relu" || opname == "leaky_relu") expected_residual = static_cast<std::size_t>((op.in_dim() * batch + 63) / 64) * 8;
-  if (opname == "tanh" || opname == "additive_coupling") expected_residual = static_cast<std::size_t>(op.in_dim() * batch) * sizeof(S);
-  tally.check(residual == expected_residual && r.bytes() == expected_residual,
-              name + ": input_residual holds " + std::to_string(residual) + " bytes, the reference " +
-                  std::to_string(expected_residual));
-  if (!r.mask.empty()) {
-    // The reference BitMask's words: bit k of the column-major entries is x > 0.
-    const HostMatrix<S> x = in.x.download();
-    std::vector<std::uint64_t> words(static_cast<std::size_t>(r.mask.words()));
-    for (Index w = 0; w < r.mask.words(); ++w)
-      words[static_cast<std::size_t>(w)] = kernels::positive_word(w, x.size(), x.data.data());
-    tally.check(r.mask.download() == words, name + ": the sign mask's words differ from the reference BitMask's");
-  }
-
-  std::map<std::string, HostMatrix<S>> got;
-  got["forward"] = op.forward(in.x).download();
-  got["jvp"] = op.jvp(in.x, in.xdot, in.pdot).download();
-  got["vjp_input"] = op.vjp_input(r, in.delta).download();
-  got["vjp_params"] = op.vjp_params(in.x, in.delta).download();
-  const DeviceFragment<S> f = op.fragment(in.x, in.delta);
-  got["fragment"] = f.values.download();
-  tally.check(f.size() == op.fragment_size(in.x), name + ": fragment_size differs from the fragment's size");
-  if constexpr (HasResidualFragment<Op, S>::value) {
-    const HostMatrix<S> from_residual = op.fragment(r, in.delta).values.download();
-    tally.check(from_residual.data == got["fragment"].data, name + ": fragment from the residual differs from fragment(x, δ)");
-  }
-  if (want.contains("vijp")) got["vijp"] = op.vijp(in.x, in.g, in.fragment).download();
-  ctx.synchronize(opname.c_str());
-  for (const auto& [key, value] : want.items()) {
-    const double ref_error = ref.at(key).template get<double>();
-    tally.row(name, key, relative_error(got.at(key), read_matrix(value)), ref_error, 2 * ref_error + n * u);
-  }
-}
-
-template <class S, class Loss>
-void run_loss(Context& ctx, const Loss& loss, const std::string& opname, const json& c, Tally& tally) {
-  const std::string name = c.at("name").get<std::string>();
-  const DeviceMatrix<S> x = DeviceMatrix<S>::upload(ctx.arena(), narrow<S>(read_matrix(c.at("x"))));
-  const double u = std::numeric_limits<S>::epsilon() / 2;
-  const double n = static_cast<double>(x.size() + 4 * elementary_functions(opname));
-  const json& ref = c.at("reference_error").at(precision_name<S>());
-  std::map<std::string, HostMatrix<S>> got;
-  got["value"] = HostMatrix<S>(1, 1, {loss.value(x)});
-  got["gradient"] = loss.gradient(x).download();
-  for (const auto& [key, value] : c.at("expected").items()) {
-    const double ref_error = ref.at(key).template get<double>();
-    tally.row(name, key, relative_error(got.at(key), read_matrix(value)), ref_error, 2 * ref_error + n * u);
-  }
-}
-
-Conv1dSpec conv_spec(const json& cfg) {
-  Conv1dSpec s;
-  s.in_channels = cfg.at("in_channels").get<Index>();
-  s.out_channels = cfg.at("out_channels").get<Index>();
-  s.width = cfg.at("width").get<Index>();
-  s.kernel = cfg.at("kernel").get<Index>();
-  s.block = cfg.contains("block") ? cfg.at("block").get<Index>() : s.width;
-  s.padding = cfg.at("padding").get<std::string>() == "zero" ? Padding::zero : Padding::circular;
-  const std::string v = cfg.at("strategy").get<std::string>();
-  for (ConvVijp c : {ConvVijp::dense, ConvVijp::banded, ConvVijp::fft, ConvVijp::blocked})
-    if (v == conv_vijp_name(c)) s.vijp = c;
-  return s;
-}
-
-// Builds the operator of a vector from its config and θ, then runs it.
-template <class S> void run_vector(Context& ctx, const std::string& op, const json& c, Tally& tally) {
-  const json& cfg = c.at("config");
-  auto dim = [&](const char* key) { return cfg.at(key).get<Index>(); };
-  if (op == "mse") {
-    const Mse<S> loss(ctx, narrow<S>(read_matrix(c.at("target"))), static_cast<S>(scalar(cfg.at("scale"))));
-    return run_loss<S>(ctx, loss, op, c, tally);
-  }
-  if (op == "softmax_cross_entropy") {
-    const SoftmaxCrossEntropy<S> loss(ctx, dim("classes"), cfg.at("labels").get<std::vector<Index>>(),
-                                      static_cast<S>(scalar(cfg.at("scale"))));
-    return run_loss<S>(ctx, loss, op, c, tally);
-  }
-  const std::vector<S> theta = column<S>(read_matrix(c.at("params")));
-  if (op == "dense") {
-    const Index m = dim("out"), n = dim("in");
-    const Dense<S> d(ctx, HostMatrix<S>(m, n, std::vector<S>(theta.begin(), theta.begin() + m * n)),
-                     std::vector<S>(theta.begin() + m * n, theta.end()));
-    run_case<S>(ctx, d, op, c, tally);
-  } else if (op == "leaky_relu") {
-    run_case<S>(ctx, LeakyRelu<S>(ctx, dim("dim"), static_cast<S>(scalar(cfg.at("alpha")))), op, c, tally);
-  } else if (op == "relu") {
-    run_case<S>(ctx, Relu<S>(ctx, dim("dim")), op, c, tally);
-  } else if (op == "tanh") {
-    run_case<S>(ctx, Tanh<S>(ctx, dim("dim")), op, c, tally);
-  } else if (op == "additive_coupling") {
-    run_case<S>(ctx, AdditiveCoupling<S>(ctx, dim("half"), dim("hidden"), theta), op, c, tally);
-  } else if (op == "global_avg_pool") {
-    run_case<S>(ctx, GlobalAvgPool<S>(ctx, dim("channels"), dim("positions")), op, c, tally);
-  } else if (op == "conv1d") {
-    const Conv1dSpec s = conv_spec(cfg);
-    const Index nw = s.out_channels * s.in_channels * s.kernel;
-    run_case<S>(ctx, Conv1d<S>(ctx, s, std::vector<S>(theta.begin(), theta.begin() + nw),
-                               std::vector<S>(theta.begin() + nw, theta.end())),
-                op, c, tally);
-  } else if (op == "patch_downsample1d") {
-    const Index ci = dim("in_channels"), co = dim("out_channels"), k = dim("patch");
-    const Index nm = co * ci * k;
-    run_case<S>(ctx, PatchDownsample1d<S>(ctx, ci, dim("width"), k, HostMatrix<S>(co, ci * k, std::vector<S>(theta.begin(), theta.begin() + nm)),
-                                          std::vector<S>(theta.begin() + nm, theta.end())),
-                op, c, tally);
-  } else {
-    throw std::runtime_error("no CUDA operator named '" + op + "'");
-  }
-}
-
+// Every vector of one operator (and strategy) in every directory given.
 template <class S>
 int run_vectors(Context& ctx, const std::string& op, const std::string& strategy, const std::vector<std::string>& dirs) {
-  Tally tally;
+  check::Table t;
   int cases = 0;
-  std::cout << op << (strategy.empty() ? "" : " (" + strategy + ")") << " in " << precision_name<S>() << " on "
-            << ctx.device().name << "\n"
-            << std::left << std::setw(30) << "case" << std::setw(12) << "output" << std::right << std::setw(12)
-            << "gpu error" << std::setw(12) << "cpu error" << std::setw(12) << "bound" << "\n";
   for (const std::string& dir : dirs) {
     const std::string path = dir + "/" + op + ".json";
-    if (!std::filesystem::exists(path)) continue;
-    const json doc = json::parse(std::ifstream(path));
-    if (doc.at("format") != "moonwalk-vectors" || doc.at("version") != 1)
-      throw std::runtime_error(path + ": not a moonwalk-vectors version 1 file");
-    for (const json& c : doc.at("cases")) {
-      if (!strategy.empty() && c.at("config").at("strategy").get<std::string>() != strategy) continue;
-      ++cases;
-      try {
-        run_vector<S>(ctx, op, c, tally);
-      } catch (const std::exception& e) {
-        tally.check(false, c.at("name").get<std::string>() + ": " + e.what());
-      }
-    }
+    if (std::filesystem::exists(path))
+      cases += check::check_operator<S>(ctx, op, check::read_vectors(path, "moonwalk-vectors"), strategy, t);
   }
   if (cases == 0) {
     std::cout << "FAIL  no vectors for " << op << " in the directories given: export them (docs/cuda.md)\n";
     return 1;
   }
-  std::cout << cases << " cases, " << tally.passed << " checks passed, " << tally.failed << " failed\n";
-  return tally.failed ? 1 : 0;
+  std::cout << op << (strategy.empty() ? "" : " (" + strategy + ")") << " in " << precision_name<S>() << ", " << cases
+            << " cases\n";
+  check::print_table(t.rows(), ctx.device().name, std::cout);
+  return t.failures() ? 1 : 0;
 }
 
 // ---- refusals ---------------------------------------------------------------------
@@ -375,6 +132,36 @@ template <class S> int run_errors(Context& ctx) {
   expect_error(tally, "conv1d", "the Jacobian is rank deficient", [&] { zero.vijp(ones(12, 1), ones(12, 1), none); });
   const Conv1d<S> fft_zero = conv(Conv1dSpec{2, 2, 6, 3, Padding::circular, ConvVijp::fft}, S(0));
   expect_error(tally, "conv1d", "the system is singular", [&] { fft_zero.vijp(ones(12, 1), ones(12, 1), none); });
+  auto conv2d = [&](Conv2dSpec s, S scale) {
+    const Index k = s.kernel, ci = s.in_channels, centre = (k - 1) / 2;
+    std::vector<S> w(static_cast<std::size_t>(s.out_channels * ci * k * k), S(0));
+    for (Index o = 0; o < std::min(s.out_channels, ci); ++o)
+      w[static_cast<std::size_t>(((o * ci + o) * k + centre) * k + centre)] = scale;
+    return Conv2d<S>(ctx, s, w, std::vector<S>(static_cast<std::size_t>(s.out_channels), S(0)));
+  };
+  expect_error(tally, "conv2d", "kernel must be odd", [&] { conv2d(Conv2dSpec{2, 2, 3, 4, 2}, S(1)); });
+  expect_error(tally, "conv2d", "banded strategy needs zero padding",
+               [&] { conv2d(Conv2dSpec{2, 2, 3, 4, 3, Padding::circular, ConvVijp::banded}, S(1)); });
+  expect_error(tally, "conv2d", "the fft strategy keeps no fragment for its cokernel",
+               [&] { conv2d(Conv2dSpec{1, 2, 3, 4, 3, Padding::circular, ConvVijp::fft}, S(1)); });
+  expect_error(tally, "conv2d", "weight holds a non-finite value", [&] { conv2d(Conv2dSpec{2, 2, 3, 4, 3}, nan); });
+  // Centre tap only: W_00 = 0 is singular for blocked; J = 0 for banded and fft.
+  const Conv2d<S> blocked2 = conv2d(Conv2dSpec{2, 2, 4, 3, 3, Padding::circular, ConvVijp::blocked, 2}, S(1));
+  expect_error(tally, "conv2d", "the pivot tap W_00 is singular", [&] { blocked2.fragment(ones(24, 1), ones(24, 1)); });
+  const Conv2d<S> zero2 = conv2d(Conv2dSpec{2, 2, 4, 3, 3, Padding::zero, ConvVijp::banded}, S(0));
+  expect_error(tally, "conv2d", "the Jacobian is rank deficient", [&] { zero2.vijp(ones(24, 1), ones(24, 1), none); });
+  const Conv2d<S> fft_zero2 = conv2d(Conv2dSpec{2, 2, 4, 3, 3, Padding::circular, ConvVijp::fft}, S(0));
+  expect_error(tally, "conv2d", "the system is singular", [&] { fft_zero2.vijp(ones(24, 1), ones(24, 1), none); });
+  // More outputs than inputs: the dense strategy's fragment is the cokernel.
+  const Conv2d<S> wide = conv2d(Conv2dSpec{1, 2, 2, 2, 1}, S(1));
+  expect_error(tally, "conv2d", "vijp at a non-submersive point needs its fragment (4 scalars",
+               [&] { wide.vijp(ones(4, 1), ones(4, 1), none); });
+  expect_error(tally, "patch_downsample2d", "height and width must be multiples of the patch size",
+               [&] { PatchDownsample2d<S>(ctx, 1, 4, 5, 2, HostMatrix<S>(1, 4, {1, 1, 1, 1}), {0}); });
+  expect_error(tally, "patch_downsample2d", "weight holds a non-finite value",
+               [&] { PatchDownsample2d<S>(ctx, 1, 2, 2, 2, HostMatrix<S>(1, 4, {1, nan, 1, 1}), {0}); });
+  expect_error(tally, "patch_downsample2d", "C_out > C_in·p²: the Jacobian is not surjective",
+               [&] { PatchDownsample2d<S>(ctx, 1, 2, 2, 1, HostMatrix<S>(2, 1, {1, 1}), {0, 0}); });
   expect_error(tally, "patch_downsample1d", "width must be a multiple of the patch size",
                [&] { PatchDownsample1d<S>(ctx, 1, 5, 2, HostMatrix<S>(1, 2, {1, 1}), {0}); });
   expect_error(tally, "patch_downsample1d", "weight holds a non-finite value",
@@ -416,6 +203,18 @@ int run_arena(Context& ctx) {
   tally.check(a.peak_stored() == 2400 + 32 + 28, "the stored peak");
   a.reset_peaks();
   tally.check(a.peak(Category::anchors) == 0 && a.peak_total() == base, "reset_peaks starts from what is held");
+  const std::size_t working = a.current(Category::working_set);
+  {
+    const Arena::Redirect transient(a, Category::input_residuals, Category::working_set);
+    const DeviceBitMask m(a, 64, 2);
+    tally.check(a.peak(Category::input_residuals) == 0 && a.current(Category::working_set) == working + 16,
+                "a redirected allocation is counted where it is redirected to");
+  }
+  tally.check(a.current(Category::working_set) == working, "a redirected allocation is handed back to its category");
+  {
+    const DeviceBitMask m(a, 64, 2);
+    tally.check(a.current(Category::input_residuals) == 16, "the redirection ends with its scope");
+  }
   std::cout << tally.passed << " checks passed, " << tally.failed << " failed\n";
   return tally.failed ? 1 : 0;
 }

@@ -1,8 +1,8 @@
 // cuda_vectors DIR: conformance vectors for the GPU tests beyond what
 // `moonwalk vectors export` writes — sizes that sit just off the kernels'
 // tiles (64-bit mask words, 256-thread blocks, the blocked strategy's B),
-// size 1, odd sizes, batch 1, rank-deficient weights, every conv1d strategy
-// at widths the generators do not reach, and the two losses. Same format
+// size 1, odd sizes, batch 1, rank-deficient weights, every conv1d and conv2d
+// strategy at sizes the generators do not reach, and the two losses. Same format
 // (docs/porting.md): inputs exactly representable in float, 50-digit
 // expectations, the reference's own float and double errors, tolerances;
 // for the losses the expectations are "value" (1 × 1) and "gradient", the
@@ -203,6 +203,75 @@ nlohmann::json patch_cases() {
   return cases;
 }
 
+// As conv_cases, in 2-D: [I 0] on the centre tap (dense, banded, fft), on the
+// pivot tap (0, 0) for blocked with circular padding, or on the centre plus
+// ½[I 0] on the pivot tap for blocked with zero padding (the generator's
+// expanding flavor, verify/src/cases.cpp), plus integers in [−8, 8] / 2^s with
+// s ≥ 8 chosen so that Σ_{a,b} ‖E_ab‖ ≤ k²·√(C_out·C_in)·2^(3−s) ≤ 3/4. Every
+// strategy at rows one past a multiple of B, odd and even sides, kernels 3
+// and 5, images with one side 1 (fft: 1-D transforms) and 1 × 1, and C_out >
+// C_in for dense (its cokernel is the fragment).
+nlohmann::json conv2d_cases() {
+  nlohmann::json cases = nlohmann::json::array();
+  struct S {
+    Index ci, co, H, W, k;
+    Padding pad;
+    ConvVijp v;
+    Index block, batch;
+  };
+  const Padding zero = Padding::zero, circ = Padding::circular;
+  const std::vector<S> shapes{
+      {3, 2, 5, 7, 3, zero, ConvVijp::dense, 8, 2},     {2, 3, 4, 5, 3, circ, ConvVijp::dense, 8, 1},
+      {2, 2, 5, 5, 5, zero, ConvVijp::dense, 8, 2},     {3, 2, 5, 7, 3, zero, ConvVijp::banded, 8, 2},
+      {2, 2, 6, 5, 5, zero, ConvVijp::banded, 8, 1},    {2, 1, 1, 9, 3, zero, ConvVijp::banded, 8, 1},
+      {3, 2, 5, 7, 3, circ, ConvVijp::fft, 8, 2},       {2, 2, 4, 6, 3, circ, ConvVijp::fft, 8, 3},
+      {2, 2, 5, 5, 5, circ, ConvVijp::fft, 8, 1},       {2, 2, 1, 8, 3, circ, ConvVijp::fft, 8, 1},
+      {3, 2, 6, 1, 3, circ, ConvVijp::fft, 8, 2},       {2, 1, 1, 1, 3, circ, ConvVijp::fft, 8, 1},
+      {3, 2, 9, 5, 3, circ, ConvVijp::blocked, 4, 2},   {2, 2, 13, 7, 5, circ, ConvVijp::blocked, 6, 1},
+      {2, 2, 7, 4, 3, zero, ConvVijp::blocked, 3, 1}};
+  std::uint64_t seed = 9000;
+  for (const S& s : shapes) {
+    ExactRng r(seed++);
+    const bool expanding = s.v == ConvVijp::blocked && s.pad == zero;
+    int shift = expanding ? 9 : 8;
+    while (double(s.k * s.k) * std::sqrt(double(s.co * s.ci)) * std::ldexp(1.0, 3 - shift) > 0.75) ++shift;
+    Vec<double> w = r.matrix(s.co * s.ci * s.k * s.k, 1, 8, shift).col(0);
+    auto tap = [&](Index o, Index i, Index a, Index b) { return ((o * s.ci + i) * s.k + a) * s.k + b; };
+    const Index centre = (s.k - 1) / 2;
+    for (Index o = 0; o < std::min(s.co, s.ci); ++o) {
+      if (s.v == ConvVijp::blocked && !expanding) {
+        w(tap(o, o, 0, 0)) += 1;
+      } else {
+        w(tap(o, o, centre, centre)) += 1;
+        if (expanding) w(tap(o, o, 0, 0)) += 0.5;
+      }
+    }
+    const Conv2d<double> op(Conv2dSpec{s.ci, s.co, s.H, s.W, s.k, s.pad, s.v, s.block}, w,
+                            r.matrix(s.co, 1, 8, 3).col(0));
+    cases.push_back(vector_case<Conv2d>("conv2d-extra-" + std::to_string(cases.size()), op, r,
+                                        r.nonzero_matrix(op.in_dim(), s.batch, 16, 3)));
+  }
+  return cases;
+}
+
+nlohmann::json patch2d_cases() {
+  nlohmann::json cases = nlohmann::json::array();
+  // (C_in, H, W, p, C_out, batch, repeat the first output channel in the last):
+  // unequal patch rows and columns, size 1, a rank deficiency, 80 patches.
+  const std::vector<std::tuple<Index, Index, Index, Index, Index, Index, bool>> shapes{
+      {3, 9, 6, 3, 5, 2, false}, {1, 1, 1, 1, 1, 1, false}, {2, 4, 6, 2, 5, 3, true}, {1, 16, 20, 2, 3, 1, false}};
+  std::uint64_t seed = 9500;
+  for (const auto& [ci, H, W, p, co, B, repeat] : shapes) {
+    ExactRng r(seed++);
+    Mat<double> M = r.matrix(co, ci * p * p, 8, weight_shift(ci * p * p));
+    if (repeat) M.row(co - 1) = M.row(0);
+    const PatchDownsample2d<double> op(ci, H, W, p, M, r.matrix(co, 1, 8, 3).col(0));
+    cases.push_back(vector_case<PatchDownsample2d>("patch_downsample2d-extra-" + std::to_string(cases.size()), op, r,
+                                                   r.nonzero_matrix(ci * H * W, B, 16, 3)));
+  }
+  return cases;
+}
+
 // Loss vectors: value and gradient at x in 50 digits and the reference's own
 // errors at float and double; all rows·cols entries reach the value.
 template <template <class> class Loss>
@@ -289,6 +358,8 @@ int main(int argc, char** argv) {
     write(dir, "global_avg_pool", pool_cases());
     write(dir, "conv1d", conv_cases());
     write(dir, "patch_downsample1d", patch_cases());
+    write(dir, "conv2d", conv2d_cases());
+    write(dir, "patch_downsample2d", patch2d_cases());
     write(dir, "mse", mse_cases());
     write(dir, "softmax_cross_entropy", softmax_cases());
   } catch (const std::exception& e) {

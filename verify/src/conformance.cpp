@@ -52,8 +52,6 @@ std::vector<std::string> all_property_names() {
   return names;
 }
 
-namespace {
-
 Shape random_shape(std::mt19937_64& g) {
   auto in = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(g); };
   Shape s;
@@ -61,6 +59,8 @@ Shape random_shape(std::mt19937_64& g) {
   s.seed = g();
   return s;
 }
+
+namespace {
 
 template <template <class> class Op, class S>
 Check evaluate(Property p, const OpCase<Op>& c, const Exact& e, double bound_scale) {

@@ -32,13 +32,17 @@ double model_tolerance(const std::string& key, const Op<double>& op, double cond
 
 struct Exporter {
   const std::string& dir;
+  const ExportOptions& options;
   std::vector<std::string>& written;
 
   template <template <class> class Op> void operator()() const {
     if constexpr (HasConfig<Op>::value) {
       nlohmann::json cases = nlohmann::json::array();
       int k = 0;
-      for (const Shape& s : vector_shapes()) {
+      std::vector<Shape> shapes = vector_shapes();
+      std::mt19937_64 g(options.seed);
+      for (int i = 0; i < options.cases; ++i) shapes.push_back(random_shape(g));
+      for (const Shape& s : shapes) {
         const OpCase<Op> c = make_case<Op>(s);
         const Exact e = exact_facts(c);
         VectorInputs in{c.x, c.xdot, c.pdot, c.delta, {}, {}};
@@ -161,10 +165,36 @@ const Mat<mp50>& net_output(const NetOutputs& o, const std::string& key) {
   return key == "loss" ? o.loss : key == "params" ? o.params : o.input;
 }
 
+// The depth anchors of the anchored moonwalk_mixed run the vectors also carry.
+constexpr std::size_t kVectorAnchorEvery = 2;
+
+// Methods the CUDA path drives, the anchored mixed run under its own name:
+// their ledger formula (peak bytes per category and stored) in S.
+nlohmann::json ledger_json(const LedgerFormula& f) {
+  nlohmann::json j;
+  for (std::size_t k = 0; k < reference::kCategories; ++k) {
+    const auto c = static_cast<reference::Category>(k);
+    if (c != reference::Category::working_set) j[reference::category_name(c)] = f.peak[k];
+  }
+  j["stored"] = f.stored;
+  return j;
+}
+
 template <class S>
-void export_network_precision(const Problem& p, const NetOutputs& expected, double A, double N, nlohmann::json& c) {
+void export_network_precision(const Problem& p, const NetFacts& f, const NetOutputs& expected, nlohmann::json& c) {
   const std::string prec = scalar_name<S>();
   const MethodRuns<S> runs = run_methods<S>(p);
+  // Self-calibrating, as for operators: twice the reference's own error plus
+  // the model bound 4·N·u·κ (κ = A for the gradients of a method that inverts layers).
+  auto record = [&](const std::string& name, Method m, const reference::Gradients<S>& g) {
+    const NetOutputs got = net_outputs(g);
+    for (const std::string key : kNetKeys) {
+      const double e = relative_error(net_output(got, key), net_output(expected, key));
+      const double kappa = key != "loss" && inverts(m) ? f.amplification : 1.0;
+      c["reference_error"][prec][name][key] = e;
+      c["tolerance"][prec][name][key] = 2 * e + bound<S>(f.terms, 1.0, kappa);
+    }
+  };
   for (std::size_t k = 0; k < all_methods().size(); ++k) {
     const Method m = all_methods()[k];
     const std::string name = method_name(m);
@@ -172,21 +202,28 @@ void export_network_precision(const Problem& p, const NetOutputs& expected, doub
       c["refused"][name] = runs.refused[k];
       continue;
     }
-    const NetOutputs got = net_outputs(runs.result[k]);
-    for (const std::string key : kNetKeys) {
-      const double e = relative_error(net_output(got, key), net_output(expected, key));
-      // Self-calibrating, as for operators: twice the reference's own error
-      // plus the model bound 4·N·u·κ (κ = A for the gradients of a method that inverts layers).
-      const double kappa = key != "loss" && inverts(m) ? A : 1.0;
-      c["reference_error"][prec][name][key] = e;
-      c["tolerance"][prec][name][key] = 2 * e + bound<S>(N, 1.0, kappa);
-    }
+    record(name, m, runs.result[k]);
   }
+  const reference::Network<S> net = p.net.template cast<S>();
+  const Mat<S> x0 = p.x0.template cast<S>();
+  for (Method m : {Method::backprop, Method::checkpointed, Method::moonwalk_mixed})
+    c["ledger"][prec][method_name(m)] = ledger_json(ledger_formula<S>(m, 0, net, x0, f));
+  const std::string anchored = "moonwalk_mixed_anchored";
+  MethodOptions o;
+  o.anchor_every = kVectorAnchorEvery;
+  record(anchored, Method::moonwalk_mixed, run_method<S>(Method::moonwalk_mixed, net, x0, o));
+  c["ledger"][prec][anchored] = ledger_json(ledger_formula<S>(Method::moonwalk_mixed, kVectorAnchorEvery, net, x0, f));
 }
 
-void export_networks(const std::string& dir, std::vector<std::string>& written) {
+void export_networks(const std::string& dir, const ExportOptions& o, std::vector<std::string>& written) {
   nlohmann::json cases = nlohmann::json::array();
-  for (const NetworkVector& v : network_vectors()) {
+  std::vector<NetworkVector> nets = network_vectors();
+  std::mt19937_64 g(o.seed);
+  for (int i = 0; i < o.networks; ++i) {
+    const auto& classes = all_net_classes();
+    nets.push_back({classes[static_cast<std::size_t>(i) % classes.size()], random_net_shape(g)});
+  }
+  for (const NetworkVector& v : nets) {
     const Problem p = make_network(v.cls, v.shape);
     const NetFacts f = net_facts(p);
     const auto exact = run_method(Method::backprop, p.net.cast<mp50>(), Mat<mp50>(p.x0.cast<mp50>()));
@@ -199,9 +236,10 @@ void export_networks(const std::string& dir, std::vector<std::string>& written) 
                      {"expected", {{"loss", decimal(exact.loss)}, {"params", params}, {"input", matrix_json(exact.input)}}},
                      {"amplification", f.amplification},
                      {"terms", f.terms},
+                     {"anchor_every", kVectorAnchorEvery},
                      {"refused", nlohmann::json::object()}};
-    export_network_precision<float>(p, expected, f.amplification, f.terms, c);
-    export_network_precision<double>(p, expected, f.amplification, f.terms, c);
+    export_network_precision<float>(p, f, expected, c);
+    export_network_precision<double>(p, f, expected, c);
     cases.push_back(c);
   }
   const std::string path = dir + "/networks.json";
@@ -226,9 +264,19 @@ template <class S> void check_network_precision(const nlohmann::json& doc, std::
     for (const auto& m : parts)
       for (Index i = 0; i < m.size(); ++i) expected.params(k++, 0) = m(i);
     expected.input = matrix_from_json<mp50>(exp.at("input"));
-    const MethodRuns<S> runs = run_methods<S>(p);
-    for (std::size_t q = 0; q < all_methods().size(); ++q) {
-      const std::string name = method_name(all_methods()[q]);
+    MethodRuns<S> runs = run_methods<S>(p);
+    std::vector<std::string> names;
+    for (Method m : all_methods()) names.push_back(method_name(m));
+    if (c.contains("anchor_every")) {
+      MethodOptions o;
+      o.anchor_every = c.at("anchor_every").get<std::size_t>();
+      names.push_back("moonwalk_mixed_anchored");
+      runs.result.push_back(run_method<S>(Method::moonwalk_mixed, p.net.cast<S>(), p.x0.cast<S>(), o));
+      runs.refused.emplace_back();
+    }
+    const std::string case_name = c.at("name").get<std::string>();
+    for (std::size_t q = 0; q < names.size(); ++q) {
+      const std::string& name = names[q];
       const auto& tol = c.at("tolerance").at(prec);
       if (!tol.contains(name)) continue;  // refused when exported
       for (const std::string key : kNetKeys) {
@@ -240,10 +288,28 @@ template <class S> void check_network_precision(const nlohmann::json& doc, std::
                                ? relative_error(net_output(net_outputs(runs.result[q]), key), net_output(expected, key))
                                : std::numeric_limits<double>::infinity();
         if (!(err <= t) && r.failures++ == 0)
-          r.first_failure = c.at("name").get<std::string>() +
-                            (runs.refused[q].empty() ? ": error " + std::to_string(err) + " > " + std::to_string(t)
-                                                     : ": refused: " + runs.refused[q]);
+          r.first_failure = case_name + (runs.refused[q].empty() ? ": error " + std::to_string(err) + " > " + std::to_string(t)
+                                                                 : ": refused: " + runs.refused[q]);
         if (err >= r.max_error) r.max_error = err, r.tolerance_at_max = t;
+      }
+      // The ledger formula the file carries (what the CUDA arena must meet)
+      // against the reference's own ledger for this run.
+      if (c.contains("ledger") && c.at("ledger").at(prec).contains(name) && runs.refused[q].empty()) {
+        VectorRow& r = by_key[name + "/memory"];
+        r.op = "networks/" + name, r.precision = prec, r.output = "memory";
+        ++r.cases;
+        const auto& want = c.at("ledger").at(prec).at(name);
+        const reference::Ledger& got = runs.result[q].ledger;
+        std::string d;
+        for (std::size_t k = 0; k < reference::kCategories; ++k) {
+          const auto cat = static_cast<reference::Category>(k);
+          const char* cname = reference::category_name(cat);
+          if (want.contains(cname) && want.at(cname).template get<std::size_t>() != got.peak(cat))
+            d += std::string(cname) + " peak " + std::to_string(got.peak(cat)) + ", file " + want.at(cname).dump() + "; ";
+        }
+        if (want.at("stored").template get<std::size_t>() != got.peak_stored())
+          d += "stored peak " + std::to_string(got.peak_stored()) + ", file " + want.at("stored").dump() + "; ";
+        if (!d.empty() && r.failures++ == 0) r.first_failure = case_name + ": " + d;
       }
     }
   }
@@ -269,11 +335,11 @@ double relative_error(const Mat<mp50>& computed, const Mat<mp50>& expected) {
   return to_double(ref > 0 ? mp50(diff / ref) : diff);
 }
 
-std::vector<std::string> export_vectors(const std::string& dir) {
+std::vector<std::string> export_vectors(const std::string& dir, const ExportOptions& o) {
   std::filesystem::create_directories(dir);
   std::vector<std::string> written;
-  reference::for_each_op(reference::Operators{}, Exporter{dir, written});
-  export_networks(dir, written);
+  reference::for_each_op(reference::Operators{}, Exporter{dir, o, written});
+  export_networks(dir, o, written);
   return written;
 }
 

@@ -27,5 +27,9 @@ void add_verify_command(CLI::App& app);
 void add_vectors_command(CLI::App& app);
 void add_study_command(CLI::App& app);
 void add_check_command(CLI::App& app);
+void add_crosscheck_command(CLI::App& app);
+
+// sysexits' EX_UNAVAILABLE: crosscheck found no device (or no CUDA path) and checked nothing.
+inline constexpr int kNoDeviceExitCode = 69;
 
 }  // namespace moonwalk::tools

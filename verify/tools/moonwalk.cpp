@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   moonwalk::tools::add_vectors_command(app);
   moonwalk::tools::add_study_command(app);
   moonwalk::tools::add_check_command(app);
+  moonwalk::tools::add_crosscheck_command(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "moonwalk/cuda/ops/conv1d.hpp"
 
+#include "../banded.cuh"
 #include "../blas.cuh"
 #include "moonwalk/cuda/detail/host_qr.hpp"
 #include "../right_inverse.cuh"
@@ -51,8 +52,7 @@ template <class S> struct ConvFactor {
   DeviceMatrix<Index> seeds_dev;
   DeviceMatrix<char> seeded;
   DeviceMatrix<S> qr0, tau0;                          // blocked: householder_qr of W_0ᵀ
-  DeviceMatrix<Index> offsets;                        // banded: compressed columns
-  DeviceMatrix<S> band, tau;
+  BandFactor<S> banded;                               // banded: compressed columns of Jᵀ
   DeviceMatrix<S> freq, freq_tau;                     // fft: one factor per frequency
   mutable std::map<Index, std::unique_ptr<FftPlans<S>>> plans;
 
@@ -66,16 +66,6 @@ template <class S> struct ConvFactor {
     return *p;
   }
 };
-
-template <class S> __global__ void band_factor_kernel(ConvShape s, const Index* off, S* A, S* tau) {
-  for (Index c = 0; c < s.out_dim(); ++c) {
-    if (threadIdx.x == 0) kernels::band_reflector(c, s, off, A, tau);
-    __syncthreads();
-    const Index end = kernels::band_col_end(s, c);
-    for (Index j = c + 1 + threadIdx.x; j < end; j += blockDim.x) kernels::band_update(c, j, s, off, A, tau);
-    __syncthreads();
-  }
-}
 
 template <class S> void factor_dense(const Context& ctx, const ConvShape& s, const S* wt, ConvFactor<S>& f) {
   DeviceMatrix<S> J(ctx.arena(), s.out_dim(), s.in_dim());
@@ -108,23 +98,11 @@ void factor_blocked(const Context& ctx, const ConvShape& s, const S* wt, const s
 
 template <class S> void factor_banded(const Context& ctx, const ConvShape& s, const S* wt, ConvFactor<S>& f) {
   f.rank = s.out_dim();
-  std::vector<Index> off(static_cast<std::size_t>(s.out_dim() + 1), 0);
-  for (Index c = 0; c < s.out_dim(); ++c)
-    off[static_cast<std::size_t>(c + 1)] =
-        off[static_cast<std::size_t>(c)] + kernels::band_row_end(s, c) - kernels::band_row_start(s, c);
-  f.offsets = DeviceMatrix<Index>::upload(ctx.arena(), HostMatrix<Index>::column(off));
-  f.band = DeviceMatrix<S>(ctx.arena(), off.back(), 1);
-  f.tau = DeviceMatrix<S>(ctx.arena(), s.out_dim(), 1);
-  const Index* o = f.offsets.data();
-  S *A = f.band.data(), *tau = f.tau.data();
+  band_allocate(ctx, s.band(), f.banded);
+  const Index* o = f.banded.offsets.data();
+  S* A = f.banded.band.data();
   each(ctx, s.out_dim(), kConv, [=] __device__(Index c) { kernels::band_fill(c, s, wt, o, A); });
-  band_factor_kernel<<<1, kThreads, 0, stream_of(ctx)>>>(s, o, A, tau);
-  check(cudaGetLastError(), kConv, "kernel launch");
-  DeviceMatrix<S> diag(ctx.arena(), s.out_dim(), 1);
-  S* dg = diag.data();
-  each(ctx, s.out_dim(), kConv, [=] __device__(Index c) { dg[c] = *kernels::band_at(s, o, A, c, c); });
-  for (S beta : diag.download().data)
-    require(beta != S(0), kConv, "banded strategy: the Jacobian is rank deficient; use dense");
+  band_factorize(ctx, f.banded, kConv);
 }
 
 template <class S> void factor_fft(const Context& ctx, const ConvShape& s, const S* wt, ConvFactor<S>& f) {
@@ -148,16 +126,6 @@ std::shared_ptr<const ConvFactor<S>> make_conv_factor(const Context& ctx, const 
     case ConvVijp::fft: factor_fft(ctx, s, wt, *f); break;
   }
   return f;
-}
-
-template <class S>
-void vijp_banded(const Context& ctx, const ConvFactor<S>& f, const S* g, Index B, S* d) {
-  const ConvShape s = f.shape;
-  DeviceMatrix<S> work(ctx.arena(), s.in_dim(), B);
-  const Index* o = f.offsets.data();
-  const S *A = f.band.data(), *tau = f.tau.data();
-  S* z = work.data();
-  each(ctx, B, kConv, [=] __device__(Index j) { kernels::band_solve(j, s, o, A, tau, g, z, d); });
 }
 
 template <class S> void vijp_fft(const Context& ctx, const ConvFactor<S>& f, const S* g, Index B, S* d) {
@@ -360,7 +328,7 @@ DeviceMatrix<S> Conv1d<S>::vijp(const DeviceMatrix<S>& x, const DeviceMatrix<S>&
   DeviceMatrix<S> d(ctx_->arena(), out_dim(), B);
   switch (sp_.vijp) {
     case ConvVijp::dense: fac.dense->solve(g.data(), B, f.values.data(), d.data()); break;
-    case ConvVijp::banded: vijp_banded(*ctx_, fac, g.data(), B, d.data()); break;
+    case ConvVijp::banded: band_apply(*ctx_, fac.banded, g.data(), B, d.data(), name); break;
     case ConvVijp::fft: vijp_fft(*ctx_, fac, g.data(), B, d.data()); break;
     case ConvVijp::blocked: vijp_blocked(*ctx_, fac, theta_.data(), g.data(), f.values.data(), B, d.data()); break;
   }

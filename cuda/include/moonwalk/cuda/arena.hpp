@@ -11,6 +11,7 @@
 #include "moonwalk/cuda/error.hpp"
 #include "moonwalk/reference/ledger.hpp"
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -76,6 +77,25 @@ public:
   // The cudaStream_t that every allocation, copy and kernel is ordered on.
   void* stream() const { return stream_; }
 
+  // While a Redirect lives, what is asked for in `from` is counted in `to`:
+  // a residual that a method derives for one step is working set, not a kept
+  // residual, whichever category the operator gives it.
+  class Redirect {
+  public:
+    Redirect(Arena& a, Category from, Category to) : a_(&a), from_(from), previous_(a.redirect_[index(from)]) {
+      a.redirect_[index(from)] = to;
+    }
+    ~Redirect() { a_->redirect_[index(from_)] = previous_; }
+    Redirect(const Redirect&) = delete;
+    Redirect& operator=(const Redirect&) = delete;
+
+  private:
+    Arena* a_;
+    Category from_, previous_;
+  };
+  // The category an allocation asked for in c is counted in now.
+  Category counted_as(Category c) const { return redirect_[index(c)]; }
+
 private:
   friend class Context;
   friend class DeviceBuffer;
@@ -83,8 +103,15 @@ private:
   void* allocate(Category c, std::size_t bytes);
   void deallocate(void* p, Category c, std::size_t bytes) noexcept;
   void retag(Category from, Category to, std::size_t bytes);
+  static std::size_t index(Category c) { return static_cast<std::size_t>(c); }
 
   reference::Ledger ledger_;
+  static constexpr std::array<Category, kCategories> identity() {
+    std::array<Category, kCategories> a{};
+    for (std::size_t k = 0; k < kCategories; ++k) a[k] = static_cast<Category>(k);
+    return a;
+  }
+  std::array<Category, kCategories> redirect_ = identity();
   std::size_t total_ = 0, peak_total_ = 0, live_ = 0;
   void* stream_ = nullptr;
   void* pool_ = nullptr;

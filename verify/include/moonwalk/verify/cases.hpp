@@ -25,6 +25,8 @@ struct Shape {
 };
 
 std::string describe(const Shape& s);
+// A random operator shape: a, b, c ∈ [1, 8], batch ∈ [1, 3], flavor ∈ [0, 3].
+Shape random_shape(std::mt19937_64& g);
 
 template <template <class> class Op> struct OpCase {
   Op<double> op;

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,18 @@ struct NetCheck {
 template <class S>
 std::vector<NetCheck> check_network(NetProperty p, const Problem& prob, const NetFacts& f, const MethodRuns<S>& runs,
                                     const Shape& s);
+
+// A method's ledger as docs/spec.md's formula gives it from the network's
+// shapes, its relu activity in S and the 50-digit cokernels: the peak bytes
+// per category (working_set left 0: it is not part of the formula) and of
+// what is stored. anchor_every: moonwalk_mixed's depth anchors.
+struct LedgerFormula {
+  std::array<std::size_t, reference::kCategories> peak{};
+  std::size_t stored = 0;
+};
+template <class S>
+LedgerFormula ledger_formula(Method m, std::size_t anchor_every, const reference::Network<S>& net, const Mat<S>& x0,
+                             const NetFacts& f);
 
 // A failing network case written out: the network as an explicit spec, the
 // 50-digit gradients, and every method's loss and gradients in S.

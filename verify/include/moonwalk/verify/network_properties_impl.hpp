@@ -74,11 +74,6 @@ template <class S> std::vector<NetCheck> agreement(const NetFacts& f, const Meth
 }
 
 // docs/spec.md, "Methods": what each method holds, per category, at its peak.
-struct LedgerFormula {
-  std::array<std::size_t, kCategories> peak{};
-  std::size_t stored = 0;
-};
-
 template <class S> std::size_t residual_bytes(const Layer<S>& layer, Index batch) {
   return std::visit(
       [&](const auto& op) -> std::size_t {
@@ -94,8 +89,7 @@ template <class S> std::size_t residual_bytes(const Layer<S>& layer, Index batch
 }
 
 template <class S>
-LedgerFormula ledger_formula(Method m, std::size_t anchor_every, const Network<S>& net, const Mat<S>& x0,
-                             const NetFacts& f) {
+LedgerFormula formula(Method m, std::size_t anchor_every, const Network<S>& net, const Mat<S>& x0, const NetFacts& f) {
   const std::size_t L = net.depth();
   const Index B = x0.cols();
   std::vector<std::size_t> X(L + 1), r(L), frag(L), p(L);
@@ -208,7 +202,7 @@ std::vector<NetCheck> ledger(const Problem& prob, const NetFacts& f, const Metho
       c.check.applicable = false;
       c.check.detail = runs.refused[k];
     } else {
-      c.check = ledger_check<S>(runs.result[k].ledger, ledger_formula(m, 0, net, x0, f), params);
+      c.check = ledger_check<S>(runs.result[k].ledger, formula(m, 0, net, x0, f), params);
     }
     out.push_back(std::move(c));
   }
@@ -217,7 +211,7 @@ std::vector<NetCheck> ledger(const Problem& prob, const NetFacts& f, const Metho
   NetCheck c{"moonwalk_mixed(anchor_every=2)", {}};
   try {
     const auto g = run_method(Method::moonwalk_mixed, net, x0, MethodOptions{every});
-    c.check = ledger_check<S>(g.ledger, ledger_formula(Method::moonwalk_mixed, every, net, x0, f), params);
+    c.check = ledger_check<S>(g.ledger, formula(Method::moonwalk_mixed, every, net, x0, f), params);
   } catch (const reference::Error& e) {
     c.check.applicable = false;
     c.check.detail = e.what();
@@ -368,6 +362,12 @@ template <class S> nlohmann::json dump_network(const Problem& p, const NetFacts&
           {"exact", {{"loss", decimal(f.loss)}, {"gradients", matrix_json(f.gradients)}}},
           {"amplification", f.amplification},
           {"computed", computed}};
+}
+
+template <class S>
+LedgerFormula ledger_formula(Method m, std::size_t anchor_every, const reference::Network<S>& net, const Mat<S>& x0,
+                             const NetFacts& f) {
+  return net_detail::formula(m, anchor_every, net, x0, f);
 }
 
 }  // namespace moonwalk::verify

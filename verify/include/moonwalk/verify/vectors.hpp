@@ -3,7 +3,8 @@
 // and the tolerance each precision must meet (docs/porting.md). Export writes
 // DIR/<op>.json, and DIR/networks.json with whole networks (weights, input,
 // targets; expected loss, parameter gradients and input gradient, with a
-// tolerance per precision and gradient method); check recomputes with the
+// tolerance per precision and gradient method, and the ledger formula's
+// peak bytes per category for the methods with a device driver); check recomputes with the
 // reference at float and double.
 #pragma once
 
@@ -38,8 +39,15 @@ struct VectorRow {
   std::string first_failure;                   // network rows: the case and what went wrong
 };
 
+// What export_vectors writes beyond the fixed set: `cases` more random shapes
+// per operator and `networks` more random networks (classes in turn), drawn
+// from `seed` (moonwalk crosscheck's generated cases).
+struct ExportOptions {
+  int cases = 0, networks = 0;
+  std::uint64_t seed = 1;
+};
 // Writes one file per registered operator and networks.json; returns the paths written.
-std::vector<std::string> export_vectors(const std::string& dir);
+std::vector<std::string> export_vectors(const std::string& dir, const ExportOptions& o = {});
 // Checks every <op>.json (and networks.json) found in dir at float and double.
 std::vector<VectorRow> check_vectors(const std::string& dir);
 

@@ -6,12 +6,9 @@
 //   forward/jvp: one thread per output (o, w, j), taps in the reference's order.
 //   vjp_input: one thread per input (i, s, j): output w = s + p − t for each t.
 //   vjp_params: one thread per parameter, summing the batch, then positions.
-//   banded: Householder QR of Jᵀ in position-major order (row s·C_in + i,
-//     column w·C_out + o), columns stored compressed: column c keeps rows
-//     [row_start(c), row_end(c)), which hold every nonzero it ever gets
-//     (its band, and the fill-in of the reflectors c' ≥ (w − 2p)·C_out that
-//     reach it). One block factors column after column; one thread per
-//     sample applies Qᵀ and back-substitutes.
+//   banded: Householder QR of Jᵀ in position-major order, band-compressed
+//     with half-bandwidth p positions (kernels/banded.hpp); band_fill puts
+//     Jᵀ in.
 //   fft: per frequency f ≤ W/2 the real embedding [Re −Im; Im Re] of
 //     M_f = Σ_t W_tᵀ ω^{f(p−t)} (2C_in × 2C_out), one thread per frequency
 //     factoring it, one per (frequency, sample) solving; cuFFT around them.
@@ -21,6 +18,7 @@
 //     seeds stored before it.
 #pragma once
 
+#include "moonwalk/cuda/kernels/banded.hpp"
 #include "moonwalk/cuda/kernels/householder.hpp"
 
 #include <vector>
@@ -38,6 +36,8 @@ struct ConvShape {
   MOONWALK_HD Index weights() const { return co * ci * k; }
   MOONWALK_HD Index widx(Index o, Index i, Index t) const { return (o * ci + i) * k + t; }
   MOONWALK_HD Index wrap(Index s) const { return ((s % W) + W) % W; }
+  // The banded strategy's profile: outputs read inputs within ±p positions.
+  MOONWALK_HD BandProfile band() const { return BandProfile{ci, co, W, pad()}; }
   // Input position read by output w through tap t; −1 for zero padding.
   MOONWALK_HD Index src(Index w, Index t) const {
     const Index s = w + t - pad();
@@ -193,68 +193,18 @@ template <class S> MOONWALK_HD void pivot_tap_transpose(Index e, const ConvShape
 
 // ---- banded ---------------------------------------------------------------------
 
-// Column c = w·C_out + o of Jᵀ: its reflector spans rows [c, row_end(c)), R's
-// row c columns [c, col_end(c)); its stored rows are [row_start(c), row_end(c)).
-MOONWALK_HD inline Index band_row_end(const ConvShape& s, Index c) {
-  const Index e = (c / s.co + s.pad() + 1) * s.ci;
-  return e < s.in_dim() ? e : s.in_dim();
-}
-MOONWALK_HD inline Index band_col_end(const ConvShape& s, Index c) {
-  const Index e = (c / s.co + 2 * s.pad() + 1) * s.co;
-  return e < s.out_dim() ? e : s.out_dim();
-}
-MOONWALK_HD inline Index band_row_start(const ConvShape& s, Index c) {
-  const Index r = (c / s.co - 2 * s.pad()) * s.co;
-  return r > 0 ? r : 0;
-}
-
-// Column c of Jᵀ into its stored rows: Jᵀ(s·C_in + i, w·C_out + o) = Σ_t [src(w, t) = s] w[o][i][t].
+// Column c = w·C_out + o of Jᵀ into its stored rows (kernels/banded.hpp):
+// Jᵀ(s·C_in + i, w·C_out + o) = Σ_t [src(w, t) = s] w[o][i][t].
 template <class S> MOONWALK_HD void band_fill(Index c, const ConvShape& s, const S* wt, const Index* off, S* A) {
+  const BandProfile b = s.band();
   S* col = A + off[c];
-  const Index r0 = band_row_start(s, c), w = c / s.co, o = c % s.co;
-  for (Index r = r0; r < band_row_end(s, c); ++r) col[r - r0] = 0;
+  const Index r0 = band_row_start(b, c), w = c / s.co, o = c % s.co;
+  for (Index r = r0; r < band_row_end(b, c); ++r) col[r - r0] = 0;
   for (Index i = 0; i < s.ci; ++i)
     for (Index t = 0; t < s.k; ++t) {
       const Index p = s.src(w, t);
       if (p >= 0) col[p * s.ci + i - r0] += wt[s.widx(o, i, t)];
     }
-}
-
-// Entry (r, c) of the stored matrix.
-template <class S> MOONWALK_HD S* band_at(const ConvShape& s, const Index* off, S* A, Index r, Index c) {
-  return A + off[c] + (r - band_row_start(s, c));
-}
-
-// Step c of the factorization: the reflector of column c (β on the diagonal).
-template <class S> MOONWALK_HD void band_reflector(Index c, const ConvShape& s, const Index* off, S* A, S* tau) {
-  make_householder(band_at(s, off, A, c, c), band_row_end(s, c) - c, tau[c]);
-}
-
-// Step c applied to column j ∈ (c, col_end(c)).
-template <class S> MOONWALK_HD void band_update(Index c, Index j, const ConvShape& s, const Index* off, S* A, const S* tau) {
-  apply_householder(band_at(s, off, A, c + 1, c), tau[c], band_row_end(s, c) - c, band_at(s, off, A, c, j));
-}
-
-// Sample j: g (channel-major) into position-major work (in_dim scalars), Qᵀ,
-// back substitution, δ (channel-major) out.
-template <class S>
-MOONWALK_HD void band_solve(Index j, const ConvShape& s, const Index* off, const S* A, const S* tau, const S* g, S* work,
-                            S* d) {
-  const S* gj = g + j * s.in_dim();
-  S* z = work + j * s.in_dim();
-  for (Index i = 0; i < s.ci; ++i)
-    for (Index p = 0; p < s.W; ++p) z[p * s.ci + i] = gj[i * s.W + p];
-  S* Am = const_cast<S*>(A);
-  for (Index c = 0; c < s.out_dim(); ++c)
-    apply_householder(band_at(s, off, Am, c + 1, c), tau[c], band_row_end(s, c) - c, z + c);
-  for (Index c = s.out_dim() - 1; c >= 0; --c) {
-    S dot = 0;
-    for (Index jj = c + 1; jj < band_col_end(s, c); ++jj) dot += *band_at(s, off, Am, c, jj) * z[jj];
-    z[c] = (z[c] - dot) / *band_at(s, off, Am, c, c);
-  }
-  S* dj = d + j * s.out_dim();
-  for (Index o = 0; o < s.co; ++o)
-    for (Index w = 0; w < s.W; ++w) dj[o * s.W + w] = z[w * s.co + o];
 }
 
 // ---- fft ------------------------------------------------------------------------

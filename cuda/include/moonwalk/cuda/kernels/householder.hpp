@@ -1,8 +1,8 @@
 // Householder QR of small dense matrices, one matrix per thread, as Eigen
 // computes it (makeHouseholderInPlace, applyHouseholderOnTheLeft): reflector
 // H = I − τ v vᵀ with v = (1, essential), R above the diagonal and the
-// essential parts below (LAPACK layout). Used for conv1d's per-frequency
-// systems (fft) and its pivot tap (blocked).
+// essential parts below (LAPACK layout). Used for conv1d's and conv2d's
+// per-frequency systems (fft) and pivot taps (blocked).
 #pragma once
 
 #include "moonwalk/cuda/kernels/common.hpp"

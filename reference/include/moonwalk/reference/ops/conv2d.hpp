@@ -42,15 +42,9 @@
 #pragma once
 
 #include "moonwalk/reference/ops/conv1d.hpp"
+#include "moonwalk/reference/ops/conv_spec.hpp"
 
 namespace moonwalk::reference {
-
-struct Conv2dSpec {
-  Index in_channels = 1, out_channels = 1, height = 1, width = 1, kernel = 1;
-  Padding padding = Padding::zero;
-  ConvVijp vijp = ConvVijp::dense;
-  Index block = 8;  // B, rows of positions per block; blocked strategy only
-};
 
 template <class S> struct Conv2d {
   static constexpr const char* name = "conv2d";

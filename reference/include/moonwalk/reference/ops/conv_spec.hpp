@@ -1,5 +1,5 @@
-// The configuration of a 1-D convolution and the names of its padding and
-// vijp strategies, shared by the reference and the CUDA path. It needs
+// The configurations of the 1-D and 2-D convolutions and the names of their
+// padding and vijp strategies, shared by the reference and the CUDA path. It needs
 // neither Eigen nor Boost, so a CUDA-only build can include it.
 #pragma once
 
@@ -26,6 +26,13 @@ struct Conv1dSpec {
   Padding padding = Padding::zero;
   ConvVijp vijp = ConvVijp::dense;
   std::ptrdiff_t block = 8;  // B, blocked strategy only
+};
+
+struct Conv2dSpec {
+  std::ptrdiff_t in_channels = 1, out_channels = 1, height = 1, width = 1, kernel = 1;
+  Padding padding = Padding::zero;
+  ConvVijp vijp = ConvVijp::dense;
+  std::ptrdiff_t block = 8;  // B, rows of positions per block; blocked strategy only
 };
 
 }  // namespace moonwalk::reference
