@@ -12,7 +12,7 @@ namespace moonwalk::cuda::detail {
 
 inline constexpr int kThreads = 256;
 
-template <class F> __global__ void each_kernel(Index n, F f) {
+template <class F> __global__ void __launch_bounds__(kThreads) each_kernel(Index n, F f) {
   const Index stride = static_cast<Index>(gridDim.x) * blockDim.x;
   for (Index i = static_cast<Index>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) f(i);
 }

@@ -3,6 +3,9 @@
 // `moonwalk crosscheck --export DIR` wrote where the reference builds.
 //
 //   moonwalk_crosscheck [--json] DIR...
+//
+// Exit codes as `moonwalk crosscheck`: 0 every row passes, 1 a row fails,
+// 2 an error (usage, unreadable vectors), 69 no CUDA device.
 #include "moonwalk/cuda/check/crosscheck.hpp"
 
 #include <iostream>
@@ -24,6 +27,6 @@ int main(int argc, char** argv) {
     return moonwalk::cuda::check::run_crosscheck(dirs, as_json, std::cout, std::cerr);
   } catch (const std::exception& e) {
     std::cerr << "crosscheck: " << e.what() << "\n";
-    return 1;
+    return 2;
   }
 }

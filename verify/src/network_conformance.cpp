@@ -43,6 +43,8 @@ std::string prob_summary(const Problem& p) {
     out += " " + p.net.layer_name(i);
     if (const auto* conv = std::get_if<reference::Conv1d<double>>(&p.net.layers[i]))
       out += std::string("/") + reference::conv_vijp_name(conv->spec().vijp);
+    if (const auto* conv = std::get_if<reference::Conv2d<double>>(&p.net.layers[i]))
+      out += std::string("/") + reference::conv_vijp_name(conv->spec().vijp);
   }
   return out + ", batch " + std::to_string(p.x0.cols());
 }

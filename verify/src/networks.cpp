@@ -12,7 +12,7 @@ using namespace moonwalk::reference;
 
 const std::vector<NetClass>& all_net_classes() {
   static const std::vector<NetClass> all{NetClass::dense_relu, NetClass::conv_relu, NetClass::conv_leaky,
-                                         NetClass::coupling, NetClass::mixed};
+                                         NetClass::coupling,   NetClass::mixed,     NetClass::conv2d_relu};
   return all;
 }
 
@@ -23,6 +23,7 @@ std::string net_class_name(NetClass c) {
     case NetClass::conv_leaky: return "conv_leaky";
     case NetClass::coupling: return "coupling";
     case NetClass::mixed: return "mixed";
+    case NetClass::conv2d_relu: return "conv2d_relu";
   }
   return "?";
 }
@@ -30,7 +31,7 @@ std::string net_class_name(NetClass c) {
 NetClass parse_net_class(const std::string& name) {
   for (NetClass c : all_net_classes())
     if (net_class_name(c) == name) return c;
-  throw std::invalid_argument("unknown network class '" + name + "' (dense_relu, conv_relu, conv_leaky, coupling, mixed)");
+  throw std::invalid_argument("unknown network class '" + name + "' (dense_relu, conv_relu, conv_leaky, coupling, mixed, conv2d_relu)");
 }
 
 Shape random_net_shape(std::mt19937_64& g) {
@@ -84,6 +85,30 @@ nlohmann::json conv_layer(ExactRng& r, Index ci, Index co, Index width, Index ke
           {"padding", circular ? "circular" : "zero"},
           {"strategy", conv_vijp_name(v)},
           {"block", 1 + static_cast<Index>(r.value(0, 2, 0))},
+          {"params", params_json(p)}};
+}
+
+// As conv_layer, with k × k taps and perturbations n/256: the blocked
+// recurrence reads k² − 1 taps, so its contraction ρ = ‖W_00⁻¹‖ Σ ‖W_ab‖
+// needs them smaller than in 1-D to stay below 1.
+nlohmann::json conv2d_layer(ExactRng& r, Index ci, Index co, Index height, Index width, Index kernel, int strategy) {
+  const ConvVijp v = static_cast<ConvVijp>(strategy % 4);
+  const bool circular = v == ConvVijp::fft || ((v == ConvVijp::dense || v == ConvVijp::blocked) && r.coin());
+  const Index dominant = v == ConvVijp::blocked ? 0 : (kernel - 1) / 2;
+  const Index taps = kernel * kernel;
+  Vec<double> p(co * ci * taps + co);
+  p.head(co * ci * taps) = r.matrix(co * ci * taps, 1, 8, 8);
+  for (Index o = 0; o < co; ++o) p((o * ci + o) * taps + dominant * kernel + dominant) += 1;
+  p.tail(co) = r.matrix(co, 1, 8, 3);
+  return {{"op", "conv2d"},
+          {"in_channels", ci},
+          {"out_channels", co},
+          {"height", height},
+          {"width", width},
+          {"kernel", kernel},
+          {"padding", circular ? "circular" : "zero"},
+          {"strategy", conv_vijp_name(v)},
+          {"block", 1 + static_cast<Index>(r.value(0, 1, 0))},
           {"params", params_json(p)}};
 }
 
@@ -188,6 +213,40 @@ nlohmann::json coupling(const Shape& s, ExactRng& r) {
   return {{"layers", layers}, {"loss", loss_for(r, 2 * half)}};
 }
 
+// Images of 2 × 2 to 4 × 4 keep the 50-digit spectra of every Jacobian
+// cheap; flavor picks the first block's strategy as in conv_stack, and
+// flavor bit 0 adds a patch_downsample2d (patch 2, wide: submersive).
+nlohmann::json conv2d_relu(const Shape& s, ExactRng& r) {
+  const int blocks = clamp(s.a, 1, 2);
+  Index channels = clamp(s.b, 1, 3);
+  const bool patch = s.flavor & 1;
+  const Index height = 2 + (patch ? 0 : (clamp(s.c, 1, 7) - 1) % 3), width = 2 + 2 * ((clamp(s.c, 1, 7) - 1) % 2);
+  nlohmann::json layers = nlohmann::json::array();
+  for (int i = 0; i < blocks; ++i) {
+    const Index co = channels > 1 && r.coin() ? channels - 1 : channels;
+    const Index kernel = r.value(0, 3, 0) == 0 ? 1 : 3;
+    layers.push_back(conv2d_layer(r, channels, co, height, width, kernel, s.flavor + i));
+    layers.push_back({{"op", "relu"}, {"dim", co * height * width}});
+    channels = co;
+  }
+  Index positions = height * width;
+  if (patch) {
+    const Index n = channels * 4, co = std::min<Index>(n, channels + 1);
+    Mat<double> M = r.matrix(co, n, 8, 7);
+    for (Index o = 0; o < co; ++o) M(o, o) += 1;  // [I 0] + perturbation: full row rank, well conditioned
+    Vec<double> p(co * n + co);
+    p << Eigen::Map<const Vec<double>>(M.data(), co * n), r.matrix(co, 1, 8, 3);
+    layers.push_back({{"op", "patch_downsample2d"}, {"in_channels", channels}, {"out_channels", co}, {"height", height},
+                      {"width", width}, {"patch", 2}, {"params", params_json(p)}});
+    channels = co;
+    positions /= 4;
+  }
+  layers.push_back({{"op", "global_avg_pool"}, {"channels", channels}, {"positions", positions}});
+  const Index classes = 2 + static_cast<Index>(r.value(0, 1, 0));
+  layers.push_back(dense_layer(r, channels, classes));
+  return {{"layers", layers}, {"loss", loss_for(r, classes)}};
+}
+
 // The operators of random_problem (verify/src/methods.cpp), 2a layers deep.
 nlohmann::json mixed(const Shape& s, ExactRng& r) {
   const int depth = 2 * clamp(s.a, 1, 3);
@@ -239,6 +298,7 @@ Problem make_network(NetClass c, const Shape& s) {
     case NetClass::conv_leaky: spec = conv_leaky(s, r); break;
     case NetClass::coupling: spec = coupling(s, r); break;
     case NetClass::mixed: spec = mixed(s, r); break;
+    case NetClass::conv2d_relu: spec = conv2d_relu(s, r); break;
   }
   spec["seed"] = s.seed;
   spec["batch"] = clamp(s.batch, 1, 3);
@@ -282,7 +342,38 @@ Problem scaled_problem(const Problem& p, double c) {
   return Problem{Network<double>(p.net.layers, std::move(loss)), p.x0};
 }
 
+namespace {
+
+// docs/spec.md, conv2d blocked: positions (r, q) in raster order r·W + q.
+Index conv2d_seeds(const Conv2dSpec& sp) {
+  const Index H = sp.height, W = sp.width, k = sp.kernel, p = (k - 1) / 2, B = sp.block;
+  const bool circular = sp.padding == Padding::circular;
+  std::set<Index> seeds;
+  auto row = [&](Index r) {
+    for (Index q = 0; q < W; ++q) seeds.insert(r * W + q);
+  };
+  // The k − 1 rows before every block start (and before row 0, wrapped, when circular).
+  for (Index start = circular ? 0 : B; start < H; start += B)
+    for (Index t = 1; t < k; ++t) {
+      const Index u = start - t;
+      if (circular) row(((u % H) + H) % H);
+      else if (u >= 0) row(u);
+    }
+  for (Index r = 0; r < H; ++r) {
+    if (!circular && r < p) row(r);  // the first p rows
+    for (Index q = 0; q < W; ++q) {
+      const bool first = !circular && q < p, last = circular && q >= W - (k - 1);
+      if (first || last) seeds.insert(r * W + q);
+    }
+  }
+  return static_cast<Index>(seeds.size());
+}
+
+}  // namespace
+
 Index blocked_checkpoint_per_sample(const Network<double>& net, std::size_t i) {
+  if (const auto* conv2 = std::get_if<Conv2d<double>>(&net.layers[i]))
+    return conv2->spec().vijp == ConvVijp::blocked ? conv2d_seeds(conv2->spec()) * conv2->spec().out_channels : 0;
   const auto* conv = std::get_if<Conv1d<double>>(&net.layers[i]);
   if (!conv || conv->spec().vijp != ConvVijp::blocked) return 0;
   const Conv1dSpec& sp = conv->spec();

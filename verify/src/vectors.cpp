@@ -124,7 +124,8 @@ struct Checker {
 
 // Several small networks, one per class; odd sizes and a batch of one
 // included, and between them every conv1d vijp strategy (conv_relu: blocked
-// and dense; conv_leaky: banded and fft).
+// and dense; conv_leaky: banded and fft), and conv2d's blocked and dense
+// strategies with patch_downsample2d (conv2d_relu).
 struct NetworkVector {
   NetClass cls;
   Shape shape;
@@ -134,7 +135,8 @@ const std::vector<NetworkVector>& network_vectors() {
                                                {NetClass::conv_relu, {2, 3, 5, 2, 3, 102}},
                                                {NetClass::conv_leaky, {2, 3, 3, 3, 1, 103}},
                                                {NetClass::coupling, {2, 3, 2, 1, 0, 104}},
-                                               {NetClass::mixed, {3, 3, 1, 3, 1, 109}}};
+                                               {NetClass::mixed, {3, 3, 1, 3, 1, 109}},
+                                               {NetClass::conv2d_relu, {2, 2, 2, 2, 3, 110}}};
   return nets;
 }
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iomanip>
+#include <memory>
 #include <ostream>
 
 namespace moonwalk::cuda::check {
@@ -102,11 +103,17 @@ int run_crosscheck(const std::vector<std::string>& dirs, bool as_json, std::ostr
     err << "crosscheck: no CUDA device (" << info.reason << "); nothing was checked\n";
     return kNoDeviceExitCode;
   }
-  Context ctx;
+  std::unique_ptr<Context> ctx;
+  try {
+    ctx = std::make_unique<Context>();
+  } catch (const NoDevice& e) {
+    err << "crosscheck: no CUDA device (" << e.what() << "); nothing was checked\n";
+    return kNoDeviceExitCode;
+  }
   Table t;
-  for (const std::string& dir : dirs) crosscheck_directory(ctx, dir, t);
+  for (const std::string& dir : dirs) crosscheck_directory(*ctx, dir, t);
   const std::vector<Row> rows = t.rows();
-  const std::string device = ctx.device().name;
+  const std::string device = ctx->device().name;
   if (as_json) out << std::setw(1) << table_json(rows, device) << "\n";
   else print_table(rows, device, out);
   return t.failures() == 0 && !rows.empty() ? 0 : 1;

@@ -15,8 +15,8 @@ MemoryPeaks MemoryPeaks::of(const Arena& a) {
 template <class S>
 DeviceMatrix<S> reverse_step(const Network<S>& net, std::size_t i, const DeviceMatrix<S>& x, const DeviceMatrix<S>& h,
                              Gradients<S>& out) {
-  if (net.param_count(i) > 0) out.params[i] = download_column(net.vjp_params(i, x, h));
   const Arena::Redirect transient(net.arena(), Category::input_residuals, Category::working_set);
+  if (net.param_count(i) > 0) out.params[i] = download_column(net.vjp_params(i, x, h));
   const DeviceResidual<S> r = net.residual(i, x);
   return net.vjp_input(i, r, h);
 }

@@ -56,14 +56,16 @@ template <class S> struct ConvFactor {
   DeviceMatrix<S> freq, freq_tau;                     // fft: one factor per frequency
   mutable std::map<Index, std::unique_ptr<FftPlans<S>>> plans;
 
+  // Cached only once both plans are made, so a failure leaves no half-made entry.
   const FftPlans<S>& plans_for(const Context& ctx, Index batch) const {
-    auto& p = plans[batch];
-    if (!p) {
-      p = std::make_unique<FftPlans<S>>();
+    auto it = plans.find(batch);
+    if (it == plans.end()) {
+      auto p = std::make_unique<FftPlans<S>>();
       make_plan<S>(ctx, p->r2c, p->work_r2c, shape.W, shape.ci * batch, true);
       make_plan<S>(ctx, p->c2r, p->work_c2r, shape.W, shape.co * batch, false);
+      it = plans.emplace(batch, std::move(p)).first;
     }
-    return *p;
+    return *it->second;
   }
 };
 
@@ -137,11 +139,15 @@ template <class S> void vijp_fft(const Context& ctx, const ConvFactor<S>& f, con
     each(ctx, s.ci * B, kConv, [=] __device__(Index e) { Gd[2 * e] = g[e], Gd[2 * e + 1] = 0; });
   } else {
     const FftPlans<S>& p = f.plans_for(ctx, B);
+    // cuFFT may use a transform's input as scratch; g is the caller's (Phase
+    // III reads it again), so the transform reads a copy.
+    DeviceMatrix<S> in(ctx.arena(), s.ci * s.W, B);
+    check(cudaMemcpyAsync(in.data(), g, in.bytes(), cudaMemcpyDeviceToDevice, static_cast<cudaStream_t>(ctx.arena().stream())),
+          kConv, "copy");
     if constexpr (std::is_same_v<S, float>)
-      check(cufftExecR2C(p.r2c, const_cast<float*>(g), reinterpret_cast<cufftComplex*>(Gd)), kConv, "cufftExecR2C");
+      check(cufftExecR2C(p.r2c, in.data(), reinterpret_cast<cufftComplex*>(Gd)), kConv, "cufftExecR2C");
     else
-      check(cufftExecD2Z(p.r2c, const_cast<double*>(g), reinterpret_cast<cufftDoubleComplex*>(Gd)), kConv,
-            "cufftExecD2Z");
+      check(cufftExecD2Z(p.r2c, in.data(), reinterpret_cast<cufftDoubleComplex*>(Gd)), kConv, "cufftExecD2Z");
   }
   const S *E = f.freq.data(), *tau = f.freq_tau.data();
   each(ctx, F * B, kConv, [=] __device__(Index e) {

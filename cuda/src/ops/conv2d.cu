@@ -62,14 +62,16 @@ template <class S> struct Conv2dFactor {
   DeviceMatrix<S> freq, freq_tau;          // fft: one factor per bin of the half spectrum
   mutable std::map<Index, std::unique_ptr<Fft2Plans<S>>> plans;
 
+  // Cached only once both plans are made, so a failure leaves no half-made entry.
   const Fft2Plans<S>& plans_for(const Context& ctx, Index batch) const {
-    auto& p = plans[batch];
-    if (!p) {
-      p = std::make_unique<Fft2Plans<S>>();
+    auto it = plans.find(batch);
+    if (it == plans.end()) {
+      auto p = std::make_unique<Fft2Plans<S>>();
       make_plan_2d<S>(ctx, p->r2c, p->work_r2c, shape, shape.ci * batch, true);
       make_plan_2d<S>(ctx, p->c2r, p->work_c2r, shape, shape.co * batch, false);
+      it = plans.emplace(batch, std::move(p)).first;
     }
-    return *p;
+    return *it->second;
   }
 };
 
@@ -145,11 +147,15 @@ template <class S> void conv2d_vijp_fft(const Context& ctx, const Conv2dFactor<S
     each(ctx, s.ci * B, kConv2d, [=] __device__(Index e) { Gd[2 * e] = g[e], Gd[2 * e + 1] = 0; });
   } else {
     const Fft2Plans<S>& p = f.plans_for(ctx, B);
+    // cuFFT may use a transform's input as scratch; g is the caller's (Phase
+    // III reads it again), so the transform reads a copy.
+    DeviceMatrix<S> in(ctx.arena(), s.ci * s.positions(), B);
+    check(cudaMemcpyAsync(in.data(), g, in.bytes(), cudaMemcpyDeviceToDevice, static_cast<cudaStream_t>(ctx.arena().stream())),
+          kConv2d, "copy");
     if constexpr (std::is_same_v<S, float>)
-      check(cufftExecR2C(p.r2c, const_cast<float*>(g), reinterpret_cast<cufftComplex*>(Gd)), kConv2d, "cufftExecR2C");
+      check(cufftExecR2C(p.r2c, in.data(), reinterpret_cast<cufftComplex*>(Gd)), kConv2d, "cufftExecR2C");
     else
-      check(cufftExecD2Z(p.r2c, const_cast<double*>(g), reinterpret_cast<cufftDoubleComplex*>(Gd)), kConv2d,
-            "cufftExecD2Z");
+      check(cufftExecD2Z(p.r2c, in.data(), reinterpret_cast<cufftDoubleComplex*>(Gd)), kConv2d, "cufftExecD2Z");
   }
   const S *E = f.freq.data(), *tau = f.freq_tau.data();
   each(ctx, F * B, kConv2d, [=] __device__(Index e) {

@@ -20,6 +20,7 @@ enum class NetClass {
   conv_leaky,  // conv1d → leaky_relu blocks, patch_downsample1d, global_avg_pool, dense: submersive
   coupling,    // additive_coupling with leaky_relu or tanh, no dense: bijective
   mixed,       // dense, relu, leaky_relu, tanh, additive_coupling in random order
+  conv2d_relu, // conv2d → relu blocks (every vijp strategy), patch_downsample2d, global_avg_pool, dense
 };
 const std::vector<NetClass>& all_net_classes();
 std::string net_class_name(NetClass c);
@@ -46,8 +47,9 @@ Problem sample_problem(const Problem& p, Index b);
 // The same problem with its loss scale multiplied by c.
 Problem scaled_problem(const Problem& p, double c);
 
-// Scalars the conv1d `blocked` strategy stores per sample (its seeds times
-// C_out), from the seed rule of docs/spec.md; 0 for any other layer.
+// Scalars the conv1d or conv2d `blocked` strategy stores per sample (its
+// seeds times C_out), from the seed rules of docs/spec.md; 0 for any other
+// layer.
 Index blocked_checkpoint_per_sample(const reference::Network<double>& net, std::size_t i);
 
 }  // namespace moonwalk::verify

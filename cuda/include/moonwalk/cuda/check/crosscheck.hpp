@@ -71,7 +71,8 @@ json table_json(const std::vector<Row>& rows, const std::string& device);
 inline constexpr int kNoDeviceExitCode = 69;
 // Every directory's vectors on device 0, the table (or its JSON) on out.
 // Returns 0 when every row passes, 1 otherwise, kNoDeviceExitCode (with the
-// runtime's reason on err) when there is no device.
+// runtime's reason on err) when there is no device; throws on unreadable
+// vectors (callers exit 2).
 int run_crosscheck(const std::vector<std::string>& dirs, bool as_json, std::ostream& out, std::ostream& err);
 
 }  // namespace moonwalk::cuda::check

@@ -14,7 +14,7 @@
 namespace moonwalk::reference::methods {
 
 struct MixedOptions {
-  std::size_t anchor_every = 0;  // 0: no anchors; k: keep h_i whenever i % k == 0
+  std::size_t anchor_every = 0;  // 0: no anchors; k: keep h_i whenever (i + 1) % k == 0
   bool fragments = true;
 };
 
