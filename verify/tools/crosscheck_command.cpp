@@ -1,8 +1,8 @@
 // `moonwalk crosscheck`: every CUDA operator and device method against the
 // 50-digit reference on the GPU (cuda/include/moonwalk/cuda/check/crosscheck.hpp):
 // the conformance vectors plus --cases random shapes per operator and
-// --networks random networks from --seed, exported to a temporary directory
-// and checked in float and double. Prints a table, or JSON with --json.
+// --networks random networks from --seed, and the extra vectors at awkward
+// sizes, exported to a temporary directory and checked in float and double. Prints a table, or JSON with --json.
 // Exit codes: 0 every row passes, 1 a row fails, 2 an error, 69 (sysexits'
 // EX_UNAVAILABLE) no CUDA device or no CUDA path in this build: nothing was
 // checked. --export DIR only writes the vectors, for moonwalk_crosscheck on a
@@ -31,9 +31,17 @@ struct CrosscheckOptions {
   std::string export_dir;
 };
 
+// The conformance vectors with the generated cases in dir, the extra ones
+// (awkward sizes, losses) in dir/extra, which the crosscheck reads too.
+std::vector<std::string> export_all(const std::string& dir, const verify::ExportOptions& generated) {
+  std::vector<std::string> written = verify::export_vectors(dir, generated);
+  for (const auto& p : verify::export_extra_vectors(dir + "/extra")) written.push_back(p);
+  return written;
+}
+
 int crosscheck(const CrosscheckOptions& o) {
   if (!o.export_dir.empty()) {
-    for (const auto& p : verify::export_vectors(o.export_dir, o.generated)) std::cout << "wrote " << p << "\n";
+    for (const auto& p : export_all(o.export_dir, o.generated)) std::cout << "wrote " << p << "\n";
     return 0;
   }
 #ifdef MOONWALK_WITH_CUDA
@@ -47,7 +55,7 @@ int crosscheck(const CrosscheckOptions& o) {
   std::filesystem::path tmp;
   if (dirs.empty()) {
     tmp = std::filesystem::temp_directory_path() / ("moonwalk-crosscheck-" + std::to_string(::getpid()));
-    verify::export_vectors(tmp.string(), o.generated);
+    export_all(tmp.string(), o.generated);
     dirs.push_back(tmp.string());
   }
   const int rc = cuda::check::run_crosscheck(dirs, o.as_json, std::cout, std::cerr);

@@ -169,9 +169,15 @@ json read_vectors(const std::string& path, const char* format) {
 
 void crosscheck_directory(Context& ctx, const std::string& dir, Table& t) {
   std::vector<std::string> files;
-  for (const auto& e : std::filesystem::directory_iterator(dir))
-    if (e.path().extension() == ".json") files.push_back(e.path().string());
-  std::sort(files.begin(), files.end());
+  for (const std::string& d : {dir, dir + "/extra"}) {
+    if (!std::filesystem::is_directory(d)) continue;
+    std::vector<std::string> here;
+    for (const auto& e : std::filesystem::directory_iterator(d))
+      if (e.path().extension() == ".json") here.push_back(e.path().string());
+    std::sort(here.begin(), here.end());
+    files.insert(files.end(), here.begin(), here.end());
+  }
+  if (files.empty()) throw std::runtime_error("crosscheck: no vector files in '" + dir + "'");
   for (const std::string& path : files) {
     const std::string stem = std::filesystem::path(path).stem().string();
     if (stem == "networks") {

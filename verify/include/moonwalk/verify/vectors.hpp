@@ -48,6 +48,13 @@ struct ExportOptions {
 };
 // Writes one file per registered operator and networks.json; returns the paths written.
 std::vector<std::string> export_vectors(const std::string& dir, const ExportOptions& o = {});
+// The vectors the GPU needs beyond those: sizes just off the kernels' tiles
+// (64-bit mask words, 256-thread blocks, the blocked strategy's B), size 1,
+// odd sizes, batch 1, rank-deficient weights, every conv1d and conv2d
+// strategy at sizes the generators do not reach, and the two losses (their
+// expectations "value" and "gradient", the prediction "x", the loss scale in
+// the config). Writes DIR/<op>.json; returns the paths written.
+std::vector<std::string> export_extra_vectors(const std::string& dir);
 // Checks every <op>.json (and networks.json) found in dir at float and double.
 std::vector<VectorRow> check_vectors(const std::string& dir);
 

@@ -61,7 +61,8 @@ json read_vectors(const std::string& path, const char* format);
 // moonwalk_mixed and its anchored run, gradients and memory.
 template <class S> void check_networks(Context& ctx, const json& doc, Table& t);
 
-// Every <op>.json and networks.json found in dir, float and double.
+// Every <op>.json and networks.json found in dir and in dir/extra (where
+// `moonwalk crosscheck --export` puts the extra vectors), float and double.
 void crosscheck_directory(Context& ctx, const std::string& dir, Table& t);
 
 void print_table(const std::vector<Row>& rows, const std::string& device, std::ostream& out);
