@@ -74,13 +74,15 @@ void add_crosscheck_command(CLI::App& app) {
   auto o = std::make_shared<CrosscheckOptions>();
   auto* sub = app.add_subcommand("crosscheck", "every CUDA operator and device method against the 50-digit reference");
   sub->add_option("--cases", o->generated.cases, "random shapes per operator beyond the conformance vectors")
-      ->check(CLI::NonNegativeNumber);
-  sub->add_option("--networks", o->generated.networks, "random networks beyond the conformance vectors' five")
-      ->check(CLI::NonNegativeNumber);
-  sub->add_option("--seed", o->generated.seed, "seed of the random shapes and networks");
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  sub->add_option("--networks", o->generated.networks, "random networks beyond the conformance vectors' networks")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  sub->add_option("--seed", o->generated.seed, "seed of the random shapes and networks")->capture_default_str();
   sub->add_flag("--json", o->as_json, "print the table as JSON");
   sub->add_option("--vectors", o->vectors, "check these vector directories instead of generating them");
-  sub->add_option("--export", o->export_dir, "write the vectors (conformance and generated) to DIR and stop");
+  sub->add_option("--export", o->export_dir, "write the vectors (conformance and generated; the extra ones in DIR/extra) to DIR and stop");
   run_with_exit_code(sub, [o] { return crosscheck(*o); });
 }
 
