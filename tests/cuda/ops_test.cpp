@@ -24,8 +24,6 @@ using namespace moonwalk::cuda;
 
 namespace {
 
-template <class S> const char* precision_name() { return sizeof(S) == 4 ? "float" : "double"; }
-
 // Counts the refusal and arena checks.
 struct Tally {
   int passed = 0, failed = 0;
@@ -49,7 +47,7 @@ int run_vectors(Context& ctx, const std::string& op, const std::string& strategy
     std::cout << "FAIL  no vectors for " << op << " in the directories given: export them (docs/cuda.md)\n";
     return 1;
   }
-  std::cout << op << (strategy.empty() ? "" : " (" + strategy + ")") << " in " << precision_name<S>() << ", " << cases
+  std::cout << op << (strategy.empty() ? "" : " (" + strategy + ")") << " in " << check::precision_name<S>() << ", " << cases
             << " cases\n";
   check::print_table(t.rows(), ctx.device().name, std::cout);
   return t.failures() ? 1 : 0;

@@ -7,8 +7,6 @@ namespace moonwalk::cuda::check {
 
 namespace {
 
-template <class S> const char* precision_name() { return sizeof(S) == 4 ? "float" : "double"; }
-
 template <class S> HostMatrix<S> flat_params(const methods::Gradients<S>& g) {
   std::vector<S> all;
   for (const auto& p : g.params) all.insert(all.end(), p.begin(), p.end());

@@ -9,8 +9,6 @@ namespace moonwalk::cuda::check {
 
 namespace {
 
-template <class S> const char* precision_name() { return sizeof(S) == 4 ? "float" : "double"; }
-
 // The inputs of one vector on the device.
 template <class S> struct Inputs {
   DeviceMatrix<S> x, xdot, pdot, delta, g;

@@ -22,6 +22,9 @@ static_assert(std::numeric_limits<long double>::digits >= 64,
               "long double must carry at least 64 bits to measure double-precision errors");
 using Wide = long double;
 
+// The precision's name as the vectors key it.
+template <class S> const char* precision_name() { return sizeof(S) == 4 ? "float" : "double"; }
+
 struct WideMatrix {
   Index rows = 0, cols = 0;
   std::vector<Wide> data;
