@@ -192,6 +192,7 @@ NetFacts net_facts(const Problem& p) {
   const auto g = run_method(Method::backprop, p.net.cast<mp50>(), Mat<mp50>(p.x0.cast<mp50>()));
   f.gradients = flatten(g);
   f.loss = g.loss;
+  f.reference_estimate = g.estimate;
   for_each_layer_spectra(p, [&](std::size_t i, const std::vector<SpectrumSummary>& spectra) {
     Index cokernel = 0;
     for (const auto& s : spectra) cokernel += p.net.out_dim(i) - s.rank;

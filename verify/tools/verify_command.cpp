@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -31,6 +32,7 @@ int run_verify(const verify::ConformanceOptions& o, bool json) {
                          {"trivial", r.trivial}, {"failures", r.failures}, {"max_error", r.max_error},
                          {"bound_at_max", r.bound_at_max}, {"max_ratio", r.max_ratio},
                          {"first_failure", r.first_failure}, {"replay", r.replay}, {"dump", r.dump}};
+      if (!r.samples.empty()) row["actual_over_estimate"] = r.samples, row["at_floor"] = r.at_floor;
       for (const auto& [method, part] : r.parts) {
         row["methods"][method] = {{"cases", part.cases}, {"discarded", part.discarded}, {"failures", part.failures},
                                   {"max_ratio", part.max_ratio}};
@@ -47,6 +49,12 @@ int run_verify(const verify::ConformanceOptions& o, bool json) {
       for (const auto& [method, part] : r.parts)
         if (part.discarded) by += fmt::format("{}{} {}", by.empty() ? "" : ", ", method, part.discarded);
       std::cout << "    discarded (refused by the method, --json for reasons): " << by << "\n";
+    }
+    if (!r.samples.empty()) {
+      std::vector<double> q = r.samples;
+      std::sort(q.begin(), q.end());
+      std::cout << fmt::format("    actual/estimate over {} results: min {:.2e}, median {:.2e}, max {:.2e}; {} at the floor\n",
+                               q.size(), q.front(), q[q.size() / 2], q.back(), r.at_floor);
     }
     if (r.failures) {
       std::cout << "    " << r.first_failure << "\n";
@@ -76,7 +84,8 @@ void add_verify_command(CLI::App& app) {
   sub->add_option("--property", o->property,
                   "run only this property (operators: vjp_dot, jvp_fd, jacobian, vijp_image, vijp_inverse, "
                   "right_inverse, fragment_size, inverse; losses: gradient, gradient_fd; networks: "
-                  "gradient_agreement, ledger_consistency, loss_scaling, batch_additivity)");
+                  "gradient_agreement, ledger_consistency, loss_scaling, batch_additivity, error_estimate, "
+                  "certificate)");
   sub->add_option("--shape", *shape, "replay one case: a,b,c,batch,flavor,seed");
   sub->add_option("--dump-dir", o->dump_dir, "where failing cases are written");
   sub->add_option("--bound-scale", o->bound_scale, "multiply every bound (below 1: show the headroom)")

@@ -3,7 +3,7 @@
 // In 50 digits the bound is 4·N·u·A; in float and double the method may make
 // twice backprop's own error plus that bound, where N counts the dimensions
 // of every layer and A is the product of the layers' condition numbers (what
-// the inverse-forward sweep may amplify rounding by, DESIGN.md §4).
+// the inverse-forward sweep may amplify rounding by, docs/numerics.md).
 #include "moonwalk/verify/methods.hpp"
 #include "moonwalk/verify/tolerance.hpp"
 

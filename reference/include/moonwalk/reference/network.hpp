@@ -6,6 +6,7 @@
 #include "moonwalk/reference/ledger.hpp"
 #include "moonwalk/reference/ops.hpp"
 
+#include <cmath>
 #include <string>
 #include <variant>
 #include <vector>
@@ -76,8 +77,18 @@ template <class S> struct Gradients {
   std::vector<Vec<S>> params;  // one per layer (empty for parameter-free layers)
   Mat<S> input;                // ∂ℓ/∂x_0
   Ledger ledger;
-  // Moonwalk methods: per layer ‖vjp_input(h_i) − h_{i−1}‖ / ‖h_{i−1}‖.
-  std::vector<double> certificate;
+  // Moonwalk methods: per layer ‖vjp_input(h_i) − h_{i−1}‖ / ‖h_{i−1}‖ and
+  // the bound the error model gives it (methods/error_model.hpp); then the
+  // same for the reconstructed h_L against ∂ℓ/∂x_L recomputed at the end.
+  std::vector<double> certificate, certificate_bound;
+  double terminal = 0, terminal_bound = 0;
+  // Where the first certificate exceeded its bound ("layer 3 (relu): ..."),
+  // empty when none did: a result with a message here is not to be used.
+  std::string exceeded;
+  // The a-posteriori estimate of the relative error of (θ_1..θ_L, ∂ℓ/∂x_0).
+  double estimate = 0;
+  // Trusted: no certificate exceeded, and the estimate leaves a correct digit.
+  bool trusted() const { return exceeded.empty() && std::isfinite(estimate) && estimate < 1; }
 };
 
 }  // namespace moonwalk::reference

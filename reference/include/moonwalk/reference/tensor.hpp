@@ -27,6 +27,14 @@ public:
 
 [[noreturn]] inline void fail(const std::string& op, const std::string& what) { throw Error(op, what); }
 
+// A NaN or Inf where a finite value was required: bad data at an input, or a
+// computation that broke down (an overflowing recurrence, a singular solve)
+// inside a method, which names its phase and layer. Never a refusal by design.
+class NonFiniteError : public Error {
+public:
+  using Error::Error;
+};
+
 inline void require(bool ok, const std::string& op, const std::string& what) {
   if (!ok) fail(op, what);
 }
@@ -38,7 +46,7 @@ void require_finite(const Eigen::MatrixBase<Derived>& m, const std::string& op, 
       if (!is_finite(m(i, j))) {
         std::ostringstream s;
         s << what << " holds a non-finite value (" << to_double(m(i, j)) << ") at (" << i << ", " << j << ")";
-        fail(op, s.str());
+        throw NonFiniteError(op, s.str());
       }
 }
 

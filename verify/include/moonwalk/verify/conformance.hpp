@@ -37,6 +37,8 @@ struct ConformanceRow {
   std::string replay;         // command that reruns exactly that case
   std::string dump;           // path of the JSON dump
   std::map<std::string, ConformancePart> parts;  // network rows: per method
+  std::vector<double> samples;  // error_estimate: actual error / estimate, one per evaluated result
+  int at_floor = 0;             // error_estimate: results judged against the precision's floor
 };
 
 struct ConformanceOptions {

@@ -18,7 +18,8 @@ const std::vector<Method>& all_methods();
 std::string method_name(Method m);
 
 struct MethodOptions {
-  std::size_t anchor_every = 0;  // moonwalk_mixed's depth anchors
+  std::size_t anchor_every = 0;        // moonwalk_mixed's depth anchors
+  reference::methods::Faults faults;   // moonwalk_mixed: a fault for its certificate to catch
 };
 
 template <class S>

@@ -4,6 +4,8 @@
 //   ledger_consistency  every method's ledger against its formula in docs/spec.md, from the network's shapes
 //   loss_scaling        loss scale × 2^e scales loss and gradients by exactly 2^e
 //   batch_additivity    a batch's loss and gradients are the mean of its samples'
+//   error_estimate      every method's own error estimate within a factor 10 of its error against 50 digits
+//   certificate         Moonwalk's certificates stay within their bounds on the correct run
 // Each check yields one result per method; a method that refuses the network
 // (reversible on a non-bijective layer, moonwalk_forward at a non-submersive
 // point) is a discarded result with the refusal as its reason. Instantiated
@@ -21,7 +23,14 @@
 
 namespace moonwalk::verify {
 
-enum class NetProperty { gradient_agreement, ledger_consistency, loss_scaling, batch_additivity };
+enum class NetProperty {
+  gradient_agreement,
+  ledger_consistency,
+  loss_scaling,
+  batch_additivity,
+  error_estimate,
+  certificate
+};
 const std::vector<NetProperty>& all_net_properties();
 std::string net_property_name(NetProperty p);
 
@@ -29,6 +38,7 @@ std::string net_property_name(NetProperty p);
 struct NetFacts {
   Vec<mp50> gradients;           // backprop in 50 digits, flattened (flatten(): θ_1..θ_L, ∂ℓ/∂x_0)
   mp50 loss = 0;
+  double reference_estimate = 0; // 50-digit backprop's own error estimate: the floor of any error measured against it
   double amplification = 1;      // A = Π_i max_b cond(J_i), the tolerance's condition estimate
   double terms = 0;              // N = Σ_i (in_i + out_i)
   std::vector<Index> cokernel;   // per layer: Σ_b dim coker J_i (50-digit rank)
@@ -40,6 +50,7 @@ NetFacts net_facts(const Problem& p);
 template <class S> struct MethodRuns {
   std::vector<reference::Gradients<S>> result;  // indexed like all_methods()
   std::vector<std::string> refused;             // empty where the method ran
+  std::vector<bool> broke;                      // the refusal was a NaN or Inf inside the method, not a design limit
 };
 template <class S> MethodRuns<S> run_methods(const Problem& p, const MethodOptions& o = {});
 

@@ -210,7 +210,7 @@ std::vector<NetCheck> ledger(const Problem& prob, const NetFacts& f, const Metho
   const std::size_t every = 2;
   NetCheck c{"moonwalk_mixed(anchor_every=2)", {}};
   try {
-    const auto g = run_method(Method::moonwalk_mixed, net, x0, MethodOptions{every});
+    const auto g = run_method(Method::moonwalk_mixed, net, x0, MethodOptions{every, {}});
     c.check = ledger_check<S>(g.ledger, formula(Method::moonwalk_mixed, every, net, x0, f), params);
   } catch (const reference::Error& e) {
     c.check.applicable = false;
@@ -316,6 +316,91 @@ std::vector<NetCheck> additivity(const Problem& prob, const NetFacts& f, const M
   return out;
 }
 
+// Each method's own estimate (Gradients::estimate) against its error measured
+// against 50-digit backprop: within kEstimateFactor either way. The yardstick
+// has its own error (50-digit backprop's estimate), and an error of one
+// rounding is as small as the precision can show: where the error and the
+// estimate are both within kEstimateFactor of that floor, the result is
+// judged against the floor instead, and counted as such.
+template <class S> std::vector<NetCheck> estimate_check(const NetFacts& f, const MethodRuns<S>& runs) {
+  using reference::methods::kEstimateFactor;
+  const double floor = std::max(unit_roundoff<S>() / 2, f.reference_estimate);
+  std::vector<NetCheck> out;
+  for (std::size_t k = 0; k < all_methods().size(); ++k) {
+    NetCheck c{method_name(all_methods()[k]), {}};
+    if (runs.broke[k]) {
+      c.check.error = INFINITY, c.check.bound = kEstimateFactor;
+      c.check.detail = "broke down: " + runs.refused[k];
+      out.push_back(std::move(c));
+      continue;
+    }
+    if (!runs.refused[k].empty()) {
+      c.check.applicable = false;
+      c.check.detail = runs.refused[k];
+      out.push_back(std::move(c));
+      continue;
+    }
+    const double actual = relative(flatten(runs.result[k]), f.gradients), est = runs.result[k].estimate;
+    c.check.sample = est > 0 ? actual / est : (actual == 0 ? 1.0 : INFINITY);
+    c.check.at_floor = std::isfinite(actual) && actual <= kEstimateFactor * floor && est <= kEstimateFactor * floor;
+    const double factor = actual == est ? 1.0 : actual > est ? (est > 0 ? actual / est : INFINITY)
+                                                           : (actual > 0 ? est / actual : INFINITY);
+    c.check.error = c.check.at_floor ? 0.0 : factor;
+    c.check.bound = kEstimateFactor;
+    c.check.trivial = norm(f.gradients) == 0;
+    std::ostringstream d;
+    d << "error " << actual << " against 50-digit backprop, estimate " << est
+      << (c.check.at_floor ? ", both at the floor " : ", floor ") << floor;
+    c.check.detail = d.str();
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+// On the correct run no certificate of a Moonwalk method exceeds its bound;
+// moonwalk_mixed also with depth anchors every second layer.
+template <class S>
+std::vector<NetCheck> certificate_check(const Problem& prob, const MethodRuns<S>& runs) {
+  std::vector<NetCheck> out;
+  auto judge = [&](const std::string& name, const Gradients<S>* g, const std::string& refused, bool broke) {
+    NetCheck c{name, {}};
+    if (broke) {
+      c.check.error = INFINITY, c.check.bound = reference::methods::kEstimateFactor;
+      c.check.detail = "broke down: " + refused;
+    } else if (!refused.empty()) {
+      c.check.applicable = false;
+      c.check.detail = refused;
+    } else {
+      // error: the largest certificate over its prediction; bound: the factor the prediction allows.
+      auto over = [](double cert, double bound) {
+        return bound > 0 ? reference::methods::kEstimateFactor * cert / bound : (cert == 0 ? 0.0 : INFINITY);
+      };
+      double worst = over(g->terminal, g->terminal_bound);
+      for (std::size_t i = 0; i < g->certificate.size(); ++i)
+        worst = std::max(worst, over(g->certificate[i], g->certificate_bound[i]));
+      c.check.error = g->exceeded.empty() ? worst : INFINITY;
+      c.check.bound = reference::methods::kEstimateFactor;
+      c.check.detail = g->exceeded.empty() ? "largest certificate over its prediction" : g->exceeded;
+    }
+    out.push_back(std::move(c));
+  };
+  for (Method m : {Method::moonwalk_forward, Method::moonwalk_mixed}) {
+    const std::size_t k = index_of(m);
+    judge(method_name(m), runs.refused[k].empty() ? &runs.result[k] : nullptr, runs.refused[k], runs.broke[k]);
+  }
+  const std::string anchored = "moonwalk_mixed(anchor_every=2)";
+  try {
+    const auto g = run_method(Method::moonwalk_mixed, prob.net.template cast<S>(), Mat<S>(prob.x0.template cast<S>()),
+                              MethodOptions{2, {}});
+    judge(anchored, &g, "", false);
+  } catch (const reference::NonFiniteError& e) {
+    judge(anchored, nullptr, e.what(), true);
+  } catch (const reference::Error& e) {
+    judge(anchored, nullptr, e.what(), false);
+  }
+  return out;
+}
+
 template <class S> nlohmann::json gradients_json(const Gradients<S>& g) {
   nlohmann::json params = nlohmann::json::array();
   for (const auto& p : g.params) params.push_back(matrix_json(p));
@@ -332,9 +417,15 @@ template <class S> MethodRuns<S> run_methods(const Problem& p, const MethodOptio
     try {
       out.result.push_back(run_method(m, net, x0, o));
       out.refused.emplace_back();
+      out.broke.push_back(false);
+    } catch (const reference::NonFiniteError& e) {
+      out.result.emplace_back();
+      out.refused.emplace_back(e.what());
+      out.broke.push_back(true);
     } catch (const reference::Error& e) {
       out.result.emplace_back();
       out.refused.emplace_back(e.what());
+      out.broke.push_back(false);
     }
   }
   return out;
@@ -348,6 +439,8 @@ std::vector<NetCheck> check_network(NetProperty p, const Problem& prob, const Ne
     case NetProperty::ledger_consistency: return net_detail::ledger<S>(prob, f, runs);
     case NetProperty::loss_scaling: return net_detail::scaling<S>(prob, runs, s);
     case NetProperty::batch_additivity: return net_detail::additivity<S>(prob, f, runs);
+    case NetProperty::error_estimate: return net_detail::estimate_check<S>(f, runs);
+    case NetProperty::certificate: return net_detail::certificate_check<S>(prob, runs);
   }
   return {};
 }

@@ -35,6 +35,8 @@ struct Check {
   // passes only with error 0, and a suite where most cases are trivial fails.
   bool trivial = false;
   std::string detail;
+  double sample = NAN;    // a value for the row's distribution (error_estimate: actual / estimate)
+  bool at_floor = false;  // judged against the precision's floor, not the estimate
   bool pass() const { return !applicable || (std::isfinite(error) && std::isfinite(bound) && error <= bound); }
   std::string describe() const {
     std::ostringstream s;

@@ -4,10 +4,11 @@
 // Stores (Store::autograd, the default): every layer input x_{i-1}, as
 // autograd frameworks save each layer's input tensor; the input residual is
 // derived from it when needed. Store::minimal keeps x_{i-1} only for layers
-// with parameters plus each layer's packed input residual.
+// with parameters plus each layer's packed input residual. The reverse shadow
+// of the error model (error_model.hpp) gives the estimate.
 #pragma once
 
-#include "moonwalk/reference/methods/common.hpp"
+#include "moonwalk/reference/methods/error_model.hpp"
 
 namespace moonwalk::reference::methods {
 
@@ -35,17 +36,21 @@ template <class S> Gradients<S> backprop(const Network<S>& net, const Mat<S>& x0
   }
   out.loss = net.loss_value(x);
   Mat<S> h = net.loss_gradient(x);
+  ReverseShadow<S> shadow(h, L);
   out.params.resize(L);
   for (std::size_t i = L; i-- > 0;) {
     if (store == BackpropStore::autograd) residuals[i] = residual(net, i, inputs[i]);
     if (net.param_count(i) > 0) out.params[i] = vjp_params(net, i, inputs[i], h);
+    shadow.params(net, i, inputs[i]);
     h = vjp_input(net, i, residuals[i], h);
+    shadow.input(net, i, residuals[i], h);
     if (inputs[i].size()) out.ledger.release(Category::layer_inputs, matrix_bytes(inputs[i]));
     if (store == BackpropStore::minimal) out.ledger.release(Category::input_residuals, residuals[i].bytes());
     inputs[i] = Mat<S>();
     residuals[i] = Residual<S>();
   }
   out.input = h;
+  out.estimate = shadow.estimate(out);
   return out;
 }
 

@@ -2,9 +2,10 @@
 // keeps only each segment's input; the reverse sweep recomputes one segment
 // at a time, keeping its layer inputs (as backprop does), then backpropagates
 // through it. Stores: ⌈L/s⌉ segment inputs + one segment's layer inputs.
+// Estimate: the reverse shadow (error_model.hpp).
 #pragma once
 
-#include "moonwalk/reference/methods/common.hpp"
+#include "moonwalk/reference/methods/error_model.hpp"
 
 namespace moonwalk::reference::methods {
 
@@ -25,6 +26,7 @@ template <class S> Gradients<S> checkpointed(const Network<S>& net, const Mat<S>
   }
   out.loss = net.loss_value(x);
   Mat<S> h = net.loss_gradient(x);
+  ReverseShadow<S> shadow(h, L);
   out.params.resize(L);
   for (std::size_t k = checkpoints.size(); k-- > 0;) {
     const std::size_t first = k * s, last = std::min(L, first + s);
@@ -38,12 +40,16 @@ template <class S> Gradients<S> checkpointed(const Network<S>& net, const Mat<S>
     for (std::size_t i = last; i-- > first;) {
       const Mat<S>& in = inputs[i - first];
       if (net.param_count(i) > 0) out.params[i] = vjp_params(net, i, in, h);
-      h = vjp_input(net, i, residual(net, i, in), h);
+      shadow.params(net, i, in);
+      const Residual<S> r = residual(net, i, in);
+      h = vjp_input(net, i, r, h);
+      shadow.input(net, i, r, h);
       out.ledger.release(Category::layer_inputs, matrix_bytes(in));
     }
     out.ledger.release(Category::anchors, matrix_bytes(checkpoints[k]));
   }
   out.input = h;
+  out.estimate = shadow.estimate(out);
   return out;
 }
 

@@ -2,7 +2,8 @@
 // per input coordinate, then the inverse-forward sweep (Phase III). Stores
 // nothing between sweeps, so every layer must be submersive at its input: a
 // layer with a non-empty cokernel (relu with inactive units, a tall dense) is
-// refused with its name.
+// refused with its name. The jvp sweeps give h_0 to about one rounding, the
+// error model's start for Phase III.
 #pragma once
 
 #include "moonwalk/reference/methods/forward_mode.hpp"
@@ -25,7 +26,8 @@ template <class S> Gradients<S> moonwalk_forward(const Network<S>& net, const Ma
   out.input = input_gradient_by_jvp(net, x0, net.loss_gradient(x));
   inverse_forward<S>(
       net, x0, out.input, out, [](std::size_t) { return Fragment<S>{}; },
-      [](std::size_t) -> const Mat<S>* { return nullptr; });
+      [](std::size_t) -> const Mat<S>* { return nullptr; },
+      rounding_noise(out.input, noise_stream(NoiseRole::reverse, 0)));
   return out;
 }
 

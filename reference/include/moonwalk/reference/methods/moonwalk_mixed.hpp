@@ -5,17 +5,24 @@
 //     (or, every `anchor_every` layers, h_i itself: a depth anchor), then
 //     h_{i-1} = vjp_input(r_i, h_i) and release r_i. No parameter gradients.
 //   Phase III, inverse-forward (inverse_forward.hpp) from (x_0, h_0).
+// Phase II carries the reverse shadow of the error model (error_model.hpp):
+// its E_0 starts Phase III's, and at each layer it keeps one number, how far
+// the shadow has grown beyond one rounding of h_i, to scale the perturbation
+// of what it kept there.
 // Stores: residuals, then fragments and anchors. With fragments turned off a
 // non-submersive layer is refused with its name.
 #pragma once
 
 #include "moonwalk/reference/methods/inverse_forward.hpp"
 
+#include <algorithm>
+
 namespace moonwalk::reference::methods {
 
 struct MixedOptions {
   std::size_t anchor_every = 0;  // 0: no anchors; k: keep h_i whenever (i + 1) % k == 0
   bool fragments = true;
+  Faults faults;  // verification only: a fault for the certificate to catch
 };
 
 template <class S> Gradients<S> moonwalk_mixed(const Network<S>& net, const Mat<S>& x0, MixedOptions o = {}) {
@@ -32,9 +39,13 @@ template <class S> Gradients<S> moonwalk_mixed(const Network<S>& net, const Mat<
   }
   out.loss = net.loss_value(x);
   Mat<S> h = net.loss_gradient(x);
+  ReverseShadow<S> shadow(h, L);
+  std::vector<double> growth(L, 1.0);
   std::vector<Fragment<S>> fragments(L);
   std::vector<Mat<S>> anchors(L);
   for (std::size_t i = L; i-- > 0;) {
+    const double one_rounding = norm_of<S>(rounding_noise(h, noise_stream(NoiseRole::reverse, i + 1)));
+    growth[i] = one_rounding > 0 ? std::max(1.0, norm_of(shadow.E) / one_rounding) : 1.0;
     if (o.anchor_every && (i + 1) % o.anchor_every == 0) {
       anchors[i] = h;
       out.ledger.hold(Category::anchors, matrix_bytes(h));
@@ -46,6 +57,7 @@ template <class S> Gradients<S> moonwalk_mixed(const Network<S>& net, const Mat<
       out.ledger.hold(Category::fragments, fragments[i].bytes());
     }
     h = vjp_input(net, i, residuals[i], h);
+    shadow.input(net, i, residuals[i], h);
     out.ledger.release(Category::input_residuals, residuals[i].bytes());
     residuals[i] = Residual<S>();
   }
@@ -61,7 +73,8 @@ template <class S> Gradients<S> moonwalk_mixed(const Network<S>& net, const Mat<
         if (!anchors[i].size()) return nullptr;
         out.ledger.release(Category::anchors, matrix_bytes(anchors[i]));
         return &anchors[i];
-      });
+      },
+      shadow.E, growth, o.faults);
   return out;
 }
 

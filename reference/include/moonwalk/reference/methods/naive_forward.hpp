@@ -4,6 +4,7 @@
 // so it is for small networks.
 #pragma once
 
+#include "moonwalk/reference/methods/error_model.hpp"
 #include "moonwalk/reference/methods/forward_mode.hpp"
 
 namespace moonwalk::reference::methods {
@@ -28,6 +29,20 @@ template <class S> Gradients<S> naive_forward(const Network<S>& net, const Mat<S
     }
   }
   out.input = input_gradient_by_jvp(net, x0, hL);
+  // The estimate: the reverse shadow (error_model.hpp) beside a reverse sweep
+  // of the cotangent, each layer input recomputed from x_0 since nothing is
+  // stored (O(L²) layer evaluations, fewer than the gradient's O(P·L)).
+  ReverseShadow<S> shadow(hL, net.depth());
+  Mat<S> h = hL;
+  for (std::size_t i = net.depth(); i-- > 0;) {
+    Mat<S> xi = x0;
+    for (std::size_t k = 0; k < i; ++k) xi = net.forward(k, xi);
+    shadow.params(net, i, xi);
+    const Residual<S> r = residual(net, i, xi);
+    h = vjp_input(net, i, r, h);
+    shadow.input(net, i, r, h);
+  }
+  out.estimate = shadow.estimate(out);
   return out;
 }
 

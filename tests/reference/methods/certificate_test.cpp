@@ -1,0 +1,110 @@
+// The residual certificate must catch what it claims to. On random networks
+// of every class, a fault injected at one layer of moonwalk_mixed's
+// inverse-forward sweep (a biased vijp, a wrong fragment, a perturbed anchor)
+// of relative size √u:
+//   - is never reported at a layer before the one it was injected at;
+//   - is reported exactly at its layer when the layer's own residual sees it
+//     (a vijp bias, an anchor: J_iᵀ maps them to a non-zero residual);
+//   - is never missed when it moves the gradients by more than the clean
+//     run's estimate allows (kEstimateFactor × estimate): a fault the
+//     certificate misses is one the error estimate already covers.
+// The clean run itself raises nothing.
+#include "moonwalk/verify/networks.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <random>
+
+using namespace moonwalk;
+using namespace moonwalk::verify;
+using namespace moonwalk::reference;
+using methods::Faults;
+
+namespace {
+
+template <class S> double distance(const Gradients<S>& a, const Gradients<S>& b) {
+  const Vec<mp50> va = flatten(a), vb = flatten(b);
+  const mp50 nb = vb.norm();
+  return nb > 0 ? to_double(mp50((va - vb).norm() / nb)) : to_double(mp50((va - vb).norm()));
+}
+
+// "layer 3 (relu): ..." → 3; "loss: ..." → depth.
+std::size_t reported_layer(const std::string& exceeded, std::size_t depth) {
+  if (exceeded.rfind("layer ", 0) != 0) return depth;
+  return static_cast<std::size_t>(std::stoul(exceeded.substr(6)));
+}
+
+struct Tally {
+  int injected = 0, significant = 0, at_layer = 0;
+};
+
+template <class S> void inject(Faults::Kind kind, Tally& t) {
+  const double size = std::sqrt(to_double(eps<S>()) / 2);
+  std::mt19937_64 g(kind == Faults::Kind::anchor ? 11 : 7);
+  for (NetClass cls : all_net_classes()) {
+    for (int k = 0; k < 6; ++k) {
+      const Problem p = make_network(cls, random_net_shape(g));
+      const Network<S> net = p.net.cast<S>();
+      const Mat<S> x0 = p.x0.template cast<S>();
+      const std::size_t every = kind == Faults::Kind::anchor ? 2 : 0;
+      const Gradients<S> clean = methods::moonwalk_mixed(net, x0, {every, true, {}});
+      INFO(net_class_name(cls) << " case " << k << ": clean run " << clean.exceeded);
+      REQUIRE(clean.exceeded.empty());
+      for (std::size_t i = 0; i < net.depth(); ++i) {
+        const bool anchored = every && (i + 1) % every == 0;
+        if ((kind == Faults::Kind::anchor) != anchored) continue;
+        if (kind == Faults::Kind::fragment && methods::fragment_size(net, i, [&] {
+              Mat<S> x = x0;
+              for (std::size_t j = 0; j < i; ++j) x = net.forward(j, x);
+              return x;
+            }()) == 0)
+          continue;
+        Faults f;
+        f.kind = kind, f.layer = i, f.size = size;
+        const Gradients<S> faulty = methods::moonwalk_mixed(net, x0, {every, true, f});
+        const std::size_t at = reported_layer(faulty.exceeded, net.depth());
+        const double moved = distance(faulty, clean);
+        const bool significant = moved > methods::kEstimateFactor * clean.estimate;
+        INFO(net.label(i) << ": gradients moved by " << moved << ", clean estimate " << clean.estimate
+                          << ", reported: " << faulty.exceeded);
+        ++t.injected;
+        t.significant += significant;
+        if (!faulty.exceeded.empty()) CHECK(at >= i);
+        if (significant) CHECK(!faulty.exceeded.empty());
+        if (kind != Faults::Kind::fragment && significant) {
+          CHECK(at == i);
+          t.at_layer += at == i;
+        }
+      }
+    }
+  }
+}
+
+template <class S> void run(Faults::Kind kind) {
+  Tally t;
+  inject<S>(kind, t);
+  INFO(t.injected << " faults injected, " << t.significant << " significant");
+  // No vacuous pass: most faults of size √u must matter.
+  CHECK(2 * t.significant > t.injected);
+}
+
+}  // namespace
+
+TEST_CASE("moonwalk_mixed: a biased vijp is caught at its layer (float)", "[certificate][vijp][float]") {
+  run<float>(Faults::Kind::vijp_bias);
+}
+TEST_CASE("moonwalk_mixed: a biased vijp is caught at its layer (double)", "[certificate][vijp][double]") {
+  run<double>(Faults::Kind::vijp_bias);
+}
+TEST_CASE("moonwalk_mixed: a wrong fragment is caught at or after its layer (float)", "[certificate][fragment][float]") {
+  run<float>(Faults::Kind::fragment);
+}
+TEST_CASE("moonwalk_mixed: a wrong fragment is caught at or after its layer (double)", "[certificate][fragment][double]") {
+  run<double>(Faults::Kind::fragment);
+}
+TEST_CASE("moonwalk_mixed: a perturbed anchor is caught at its layer (float)", "[certificate][anchor][float]") {
+  run<float>(Faults::Kind::anchor);
+}
+TEST_CASE("moonwalk_mixed: a perturbed anchor is caught at its layer (double)", "[certificate][anchor][double]") {
+  run<double>(Faults::Kind::anchor);
+}
