@@ -178,7 +178,7 @@ environment() {
   fi
   echo "--- gpu-bundle/COMMIT"
   cat "$bundle/COMMIT" 2>&1
-  echo "--- tracked files that differ from the bundle's commit"
+  echo "--- tracked files changed since the bundle was made (none when empty)"
   (cd "$root" && sha256sum --quiet -c "$bundle/SOURCES.sha256" 2>&1) || true
   echo "--- tools"
   echo "nvcc: $nvcc"
@@ -274,7 +274,8 @@ record bench - 0 "n/a: no bench with a GPU mode exists yet; nothing run" "$summa
 
 {
   echo "gpu_check ($mode), $(date -u +%Y-%m-%dT%H:%M:%SZ), $((SECONDS - started)) s in all"
-  echo "commit: $(git rev-parse HEAD 2>/dev/null || sed -n 's/^commit //p' "$bundle/COMMIT" 2>/dev/null) "
+  if commit=$(git rev-parse HEAD 2>/dev/null); then echo "commit: $commit"
+  else echo "commit: $(sed -n 's/^commit //p' "$bundle/COMMIT" 2>/dev/null) (gpu-bundle/COMMIT, no git here: environment.txt lists what changed since)"; fi
   echo "device: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null || echo none)"
   echo
   printf '| %-24s | %-4s | %-5s | %-16s | %s\n' step exit s log verdict
