@@ -139,7 +139,7 @@ check_ctest() {
     echo "ran $total of ${expected:-no} cuda tests"
   elif [ "$dry_run" = 0 ]; then
     if [ "$rc" -eq 0 ] && [ "$passed" -eq "$total" ]; then echo "passed: $total tests"
-    else echo "$passed of $total passed, $skipped skipped"; fi
+    else echo "$passed of $total passed, $skipped skipped, $((total - passed - skipped)) failed or not run"; fi
   else
     # Each skipped test must have said why: the runtime found no device.
     while read -r n; do
@@ -161,6 +161,7 @@ check_crosscheck() {
           echo "refused: exit 69, no CUDA device"
         else echo "exit 69 without the no-device message"; fi ;;
     1) echo "$(sed -n 's/.* \([0-9]*\) failing$/\1/p' "$raw") failing checks" ;;
+    127) echo "moonwalk_crosscheck was not built" ;;
     *) echo "error, exit $rc" ;;
   esac
 }
@@ -217,13 +218,23 @@ build_flags() {
 }
 
 configure() {
+  local cached
+  # CMake answers another CUDA compiler than the cached one by wiping the cache
+  # and configuring again without the -D options, which is a full build: start
+  # afresh instead, and make sure the build is the CUDA-only one.
+  cached=$(sed -n 's/^CMAKE_CUDA_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null)
+  if [ -n "$cached" ] && [ "$cached" != "$nvcc" ]; then
+    echo "the cache's CUDA compiler was $cached: configuring afresh"
+    rm -rf "$build/CMakeCache.txt" "$build/CMakeFiles"
+  fi
   # The bundle's Eigen even where a package exists: the reference's, as on the GPU machine.
   # shellcheck disable=SC2086
   "$cmake" -S "$root" -B "$build" -G Ninja -DCMAKE_MAKE_PROGRAM="$ninja" -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_CUDA_COMPILER="$nvcc" -DMOONWALK_CUDA_ONLY=ON -DMOONWALK_CUDA_WERROR=OFF \
     -DCMAKE_DISABLE_FIND_PACKAGE_Eigen3=ON -DMOONWALK_EIGEN_INCLUDE="$bundle/include" \
     -DMOONWALK_JSON_INCLUDE="$bundle/include" -DMOONWALK_CUDA_VECTORS="$bundle/vectors" \
-    -DCMAKE_EXPORT_COMPILE_COMMANDS=ON ${MOONWALK_GPU_CMAKE_ARGS:-}
+    -DCMAKE_EXPORT_COMPILE_COMMANDS=ON ${MOONWALK_GPU_CMAKE_ARGS:-} || return
+  grep -q '^MOONWALK_CUDA_ONLY:BOOL=ON$' "$build/CMakeCache.txt" || { echo "not a CUDA-only build"; return 1; }
 }
 
 echo "gpu_check: $mode, logs in $outdir"
@@ -237,6 +248,9 @@ device_step nvidia-smi "$env_log" check_nvidia_smi nvidia-smi
 [ "$rc" -eq 0 ] && run_step nvidia-smi-q "$env_log" timeout 60 nvidia-smi -q
 
 plain_step configure "$build_log" configure
+# A build that fails must not leave the programs of an earlier one to be run
+# and reported as this tree's: they are linked again (seconds) or are missing.
+rm -f "$build"/tests/cuda/cuda_{device,ops,methods}_test "$build/cuda/moonwalk_crosscheck"
 plain_step build "$build_log" "$cmake" --build "$build" -j "$jobs" -- -k 0
 warnings=$(grep -ciE 'warning( #[0-9a-z-]+)?:' "$work/build")
 [ "$warnings" -eq 0 ] || verdicts[${#verdicts[@]} - 1]+=" ($warnings warnings)"
