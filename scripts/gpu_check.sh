@@ -54,8 +54,8 @@ step_timeout=${MOONWALK_GPU_STEP_TIMEOUT:-150}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# The device runner brings back at most 8 files from its output folder: these
-# are all there is (bundle.log in a dry run only).
+# Seven files at most (bundle.log in a dry run only), so that a runner which
+# brings back no more than eight from its output folder brings back all.
 summary=$outdir/summary.txt
 env_log=$outdir/environment.txt
 bundle_log=$outdir/bundle.log
@@ -252,7 +252,7 @@ plain_step configure "$build_log" configure
 # and reported as this tree's: they are linked again (seconds) or are missing.
 rm -f "$build"/tests/cuda/cuda_{device,ops,methods}_test "$build/cuda/moonwalk_crosscheck"
 plain_step build "$build_log" "$cmake" --build "$build" -j "$jobs" -- -k 0
-warnings=$(grep -ciE 'warning( #[0-9a-z-]+)?:' "$work/build")
+warnings=$(grep -ciE 'warning( #[0-9a-z-]+)? ?:' "$work/build")
 [ "$warnings" -eq 0 ] || verdicts[${#verdicts[@]} - 1]+=" ($warnings warnings)"
 plain_step build_flags "$build_log" build_flags
 
@@ -270,7 +270,8 @@ for s in "${sets[@]}"; do
   device_step "crosscheck.$s" "$xc_log" check_crosscheck "$xc" "$bundle/vectors/$s"
   # The same rows as JSON, when the table above checked anything.
   if [ "$rc" -eq 0 ] || [ "$rc" -eq 1 ]; then
-    timeout -k 10 "$step_timeout" "$xc" --json "$bundle/vectors/$s" >"$work/$s.json" 2>>"$xc_log"
+    timeout -k 10 "$step_timeout" "$xc" --json "$bundle/vectors/$s" >"$work/$s.json" 2>>"$xc_log" ||
+      echo "===== crosscheck.$s --json: exit $?" >>"$xc_log"
   fi
 done
 {
