@@ -2,6 +2,7 @@
 // fail at least one conformance property on a handful of generated cases,
 // while the correct operator passes the very same cases. Exact facts always
 // come from the correct operator, so a mutant cannot move its own goalposts.
+#include "moonwalk/verify/loss_properties.hpp"
 #include "moonwalk/verify/network_properties.hpp"
 #include "moonwalk/verify/properties_impl.hpp"
 
@@ -97,6 +98,21 @@ struct Tally {
   std::vector<std::string> caught_by;
 };
 
+// Losses whose gradient is biased by a relative 2^-20: every method starts
+// from it, so the methods still agree with each other.
+template <class S> struct BiasedGradientMse : Mse<S> {
+  explicit BiasedGradientMse(const Mse<S>& base) : Mse<S>(base) {}
+  template <class T> BiasedGradientMse<T> cast() const { return BiasedGradientMse<T>(Mse<S>::template cast<T>()); }
+  Mat<S> gradient(const Mat<S>& y) const { return Mse<S>::gradient(y) * (S(1) + S(1) / S(1 << 20)); }
+};
+template <class S> struct BiasedGradientSoftmax : SoftmaxCrossEntropy<S> {
+  explicit BiasedGradientSoftmax(const SoftmaxCrossEntropy<S>& base) : SoftmaxCrossEntropy<S>(base) {}
+  template <class T> BiasedGradientSoftmax<T> cast() const {
+    return BiasedGradientSoftmax<T>(SoftmaxCrossEntropy<S>::template cast<T>());
+  }
+  Mat<S> gradient(const Mat<S>& y) const { return SoftmaxCrossEntropy<S>::gradient(y) * (S(1) + S(1) / S(1 << 20)); }
+};
+
 // Runs every property on `cases` shapes; counts the cases where the mutant
 // fails some property, and checks that the correct operator fails none.
 template <template <class> class Mutant, template <class> class Base>
@@ -154,7 +170,42 @@ template <template <class> class Mutant, template <class> class Base> void requi
   CHECK(2 * t.caught_cases > t.cases);
 }
 
+// The loss properties in double on generated cases: exact facts from the
+// correct loss, which must pass them all; the mutant must fail most cases.
+template <template <class> class Mutant, template <class> class Base> void require_loss_caught() {
+  std::mt19937_64 g(2024);
+  int cases = 0, caught = 0, base_failures = 0;
+  std::string by;
+  for (int k = 0; k < 12; ++k) {
+    const LossCase<Base> c = make_loss_case<Base>(any_shape(g));
+    const LossExact e = loss_exact(c);
+    const LossCase<Mutant> m{Mutant<double>(c.loss), c.y, c.ydot};
+    bool hit = false;
+    for (LossProperty p : all_loss_properties()) {
+      if (!check_loss<Base, double>(p, c, e).pass()) ++base_failures;
+      if (!check_loss<Mutant, double>(p, m, e).pass()) {
+        hit = true;
+        by += loss_property_name(p) + " ";
+      }
+    }
+    ++cases;
+    caught += hit;
+  }
+  INFO("caught by: " << by);
+  CHECK(base_failures == 0);
+  CHECK(2 * caught > cases);
+}
+
 }  // namespace
+
+TEST_CASE("mutants: an mse gradient biased by a relative 2^-20 is caught", "[mutants][mse][loss]") {
+  require_loss_caught<BiasedGradientMse, Mse>();
+}
+
+TEST_CASE("mutants: a softmax_cross_entropy gradient biased by a relative 2^-20 is caught",
+          "[mutants][softmax_cross_entropy][loss]") {
+  require_loss_caught<BiasedGradientSoftmax, SoftmaxCrossEntropy>();
+}
 
 TEST_CASE("mutants: a sign flipped in leaky_relu's vjp is caught", "[mutants][leaky_relu][vjp]") {
   require_caught<SignFlippedVjpLeakyRelu, LeakyRelu>(mixed_relu_shape);

@@ -9,78 +9,23 @@
 // prediction is "x" and the config carries the loss scale.
 #include "moonwalk/verify/vectors.hpp"
 
-#include "moonwalk/verify/cases.hpp"
-#include "moonwalk/verify/decimal.hpp"
-#include "moonwalk/verify/op_config.hpp"
-#include "moonwalk/verify/tolerance.hpp"
-#include "moonwalk/verify/vectors_impl.hpp"
-
-#include <Eigen/SVD>
+#include "vector_case.hpp"
 
 #include <filesystem>
-#include <fstream>
-#include <map>
 
 namespace moonwalk::verify {
 
 using namespace moonwalk::reference;
+using detail::conv1d_op;
+using detail::conv2d_op;
+using detail::weight_shift;
+using detail::write_vector_file;
 
 namespace {
 
-// As the generators (verify/src/cases.cpp): integers in [−8, 8] / 2^(3 + ⌈log4 fan_in⌉).
-int weight_shift(Index fan_in) {
-  int s = 3;
-  for (Index f = 1; f < fan_in; f *= 4) ++s;
-  return s;
-}
-
-double cond(const Mat<double>& J) {
-  Eigen::JacobiSVD<Mat<double>> svd(J);
-  const auto& s = svd.singularValues();
-  if (s.size() == 0 || s(0) == 0) return 1;
-  double smin = s(0);
-  for (Index i = 0; i < s.size(); ++i)
-    if (s(i) > std::sqrt(std::numeric_limits<double>::epsilon()) * s(0)) smin = s(i);
-  return s(0) / smin;
-}
-
-// One vector, as verify/src/vectors.cpp writes it; cond of J from double
-// singular values (these cases are far from singular).
 template <template <class> class Op>
 nlohmann::json vector_case(const std::string& name, const Op<double>& op, ExactRng& r, Mat<double> x) {
-  const Index B = x.cols();
-  VectorInputs in{std::move(x), r.matrix(op.in_dim(), B, 16, 3), r.matrix(op.param_count(), 1, 16, 3),
-                          r.nonzero_matrix(op.out_dim(), B, 16, 3), {}, {}};
-  const Outputs image = vector_outputs<Op, mp50>(op, in);
-  in.g = image.at("vjp_input");
-  in.fragment = image.at("fragment");
-  const Outputs expected = vector_outputs<Op, mp50>(op, in);
-  const Outputs out32 = vector_outputs<Op, float>(op, in);
-  const Outputs out64 = vector_outputs<Op, double>(op, in);
-  double c = 1;
-  for (Index b = 0; b < B; ++b) c = std::max(c, cond(op.jacobian(Vec<double>(in.x.col(b)))));
-  const double n = static_cast<double>(op.in_dim() + op.out_dim() + op.param_count());
-  nlohmann::json exp, err, tol;
-  for (const auto& [key, value] : expected) {
-    exp[key] = matrix_json(value);
-    const double e32 = relative_error(out32.at(key), value), e64 = relative_error(out64.at(key), value);
-    err["float"][key] = e32;
-    err["double"][key] = e64;
-    const double k = key == "vijp" ? c : 1.0;
-    tol["float"][key] = 2 * e32 + bound<float>(n, 1.0, k);
-    tol["double"][key] = 2 * e64 + bound<double>(n, 1.0, k);
-  }
-  return {{"name", name},           {"config", op_config<Op>(op)}, {"params", matrix_json(op.params())},
-          {"x", matrix_json(in.x)}, {"xdot", matrix_json(in.xdot)},        {"pdot", matrix_json(in.pdot)},
-          {"delta", matrix_json(in.delta)}, {"g", matrix_json(in.g)},     {"fragment", matrix_json(in.fragment)},
-          {"expected", exp},        {"reference_error", err},              {"tolerance", tol}};
-}
-
-std::string write(const std::string& dir, const std::string& op, const nlohmann::json& cases) {
-  const std::string path = dir + "/" + op + ".json";
-  nlohmann::json doc{{"format", "moonwalk-vectors"}, {"version", 1}, {"operator", op}, {"cases", cases}};
-  std::ofstream(path) << doc.dump(1) << "\n";
-  return path;
+  return detail::explicit_vector<Op>(name, op, r, std::move(x));
 }
 
 nlohmann::json dense_cases() {
@@ -156,9 +101,8 @@ nlohmann::json pool_cases() {
   return cases;
 }
 
-// Weights [I 0] on the dominant tap (the centre, or tap 0 for blocked) plus
-// integers in [−8, 8] / 256: Σ_t ‖E_t‖ ≤ k·√(C_out·C_in)/32 < 1 here, so J has
-// full row rank and the blocked recurrence a small amplification.
+// Weights as detail::conv1d_op ([I 0] on the dominant tap plus integers in
+// [−8, 8] / 256 at these sizes).
 nlohmann::json conv_cases() {
   nlohmann::json cases = nlohmann::json::array();
   struct S {
@@ -176,10 +120,7 @@ nlohmann::json conv_cases() {
   std::uint64_t seed = 5000;
   for (const S& s : shapes) {
     ExactRng r(seed++);
-    Vec<double> w = r.matrix(s.co * s.ci * s.k, 1, 8, 8).col(0);
-    const Index dominant = s.v == ConvVijp::blocked ? 0 : (s.k - 1) / 2;
-    for (Index o = 0; o < s.co; ++o) w((o * s.ci + o) * s.k + dominant) += 1;
-    const Conv1d<double> op(Conv1dSpec{s.ci, s.co, s.W, s.k, s.pad, s.v, s.block}, w, r.matrix(s.co, 1, 8, 3).col(0));
+    const Conv1d<double> op = conv1d_op(r, Conv1dSpec{s.ci, s.co, s.W, s.k, s.pad, s.v, s.block});
     cases.push_back(vector_case<Conv1d>("conv1d-extra-" + std::to_string(cases.size()), op, r,
                                         r.nonzero_matrix(op.in_dim(), s.batch, 16, 3)));
   }
@@ -203,14 +144,10 @@ nlohmann::json patch_cases() {
   return cases;
 }
 
-// As conv_cases, in 2-D: [I 0] on the centre tap (dense, banded, fft), on the
-// pivot tap (0, 0) for blocked with circular padding, or on the centre plus
-// ½[I 0] on the pivot tap for blocked with zero padding (the generator's
-// expanding flavor, verify/src/cases.cpp), plus integers in [−8, 8] / 2^s with
-// s ≥ 8 chosen so that Σ_{a,b} ‖E_ab‖ ≤ k²·√(C_out·C_in)·2^(3−s) ≤ 3/4. Every
-// strategy at rows one past a multiple of B, odd and even sides, kernels 3
-// and 5, images with one side 1 (fft: 1-D transforms) and 1 × 1, and C_out >
-// C_in for dense (its cokernel is the fragment).
+// Weights as detail::conv2d_op. Every strategy at rows one past a multiple
+// of B, odd and even sides, kernels 3 and 5, images with one side 1 (fft: 1-D
+// transforms) and 1 × 1, and C_out > C_in for dense (its cokernel is the
+// fragment).
 nlohmann::json conv2d_cases() {
   nlohmann::json cases = nlohmann::json::array();
   struct S {
@@ -232,22 +169,7 @@ nlohmann::json conv2d_cases() {
   std::uint64_t seed = 9000;
   for (const S& s : shapes) {
     ExactRng r(seed++);
-    const bool expanding = s.v == ConvVijp::blocked && s.pad == zero;
-    int shift = expanding ? 9 : 8;
-    while (double(s.k * s.k) * std::sqrt(double(s.co * s.ci)) * std::ldexp(1.0, 3 - shift) > 0.75) ++shift;
-    Vec<double> w = r.matrix(s.co * s.ci * s.k * s.k, 1, 8, shift).col(0);
-    auto tap = [&](Index o, Index i, Index a, Index b) { return ((o * s.ci + i) * s.k + a) * s.k + b; };
-    const Index centre = (s.k - 1) / 2;
-    for (Index o = 0; o < std::min(s.co, s.ci); ++o) {
-      if (s.v == ConvVijp::blocked && !expanding) {
-        w(tap(o, o, 0, 0)) += 1;
-      } else {
-        w(tap(o, o, centre, centre)) += 1;
-        if (expanding) w(tap(o, o, 0, 0)) += 0.5;
-      }
-    }
-    const Conv2d<double> op(Conv2dSpec{s.ci, s.co, s.H, s.W, s.k, s.pad, s.v, s.block}, w,
-                            r.matrix(s.co, 1, 8, 3).col(0));
+    const Conv2d<double> op = conv2d_op(r, Conv2dSpec{s.ci, s.co, s.H, s.W, s.k, s.pad, s.v, s.block});
     cases.push_back(vector_case<Conv2d>("conv2d-extra-" + std::to_string(cases.size()), op, r,
                                         r.nonzero_matrix(op.in_dim(), s.batch, 16, 3)));
   }
@@ -272,34 +194,6 @@ nlohmann::json patch2d_cases() {
   return cases;
 }
 
-// Loss vectors: value and gradient at x in 50 digits and the reference's own
-// errors at float and double; all rows·cols entries reach the value.
-template <template <class> class Loss>
-nlohmann::json loss_case(const std::string& name, nlohmann::json config, const Loss<double>& loss, const Mat<double>& x) {
-  const Loss<mp50> l50 = loss.template cast<mp50>();
-  const Loss<float> l32 = loss.template cast<float>();
-  const Mat<mp50> x50 = x.cast<mp50>();
-  const Mat<float> x32 = x.cast<float>();
-  const std::map<std::string, Mat<mp50>> want{{"value", Mat<mp50>::Constant(1, 1, l50.value(x50))},
-                                              {"gradient", l50.gradient(x50)}};
-  const std::map<std::string, Mat<mp50>> got32{{"value", Mat<mp50>::Constant(1, 1, mp50(l32.value(x32)))},
-                                               {"gradient", l32.gradient(x32).template cast<mp50>()}};
-  const std::map<std::string, Mat<mp50>> got64{{"value", Mat<mp50>::Constant(1, 1, mp50(loss.value(x)))},
-                                               {"gradient", loss.gradient(x).template cast<mp50>()}};
-  const double n = static_cast<double>(x.size());
-  nlohmann::json exp, err, tol;
-  for (const auto& [key, value] : want) {
-    exp[key] = matrix_json(value);
-    const double e32 = relative_error(got32.at(key), value), e64 = relative_error(got64.at(key), value);
-    err["float"][key] = e32;
-    err["double"][key] = e64;
-    tol["float"][key] = 2 * e32 + bound<float>(n, 1.0);
-    tol["double"][key] = 2 * e64 + bound<double>(n, 1.0);
-  }
-  return {{"name", name}, {"config", std::move(config)}, {"x", matrix_json(x)},
-          {"expected", exp}, {"reference_error", err},    {"tolerance", tol}};
-}
-
 // (rows, cols, loss scale): odd sizes, 1 × 1, 257 classes, a batch of 17.
 const std::vector<std::tuple<Index, Index, double>>& loss_shapes() {
   static const std::vector<std::tuple<Index, Index, double>> shapes{
@@ -313,7 +207,7 @@ nlohmann::json mse_cases() {
   for (const auto& [rows, cols, scale] : loss_shapes()) {
     ExactRng r(seed++);
     const Mat<double> x = r.matrix(rows, cols, 16, 2), t = r.matrix(rows, cols, 16, 2);
-    nlohmann::json c = loss_case<Mse>("mse-extra-" + std::to_string(cases.size()),
+    nlohmann::json c = detail::loss_vector<Mse>("mse-extra-" + std::to_string(cases.size()),
                                       {{"rows", rows}, {"cols", cols}, {"scale", decimal(scale)}},
                                       Mse<double>(t, scale), x);
     c["target"] = matrix_json(t);
@@ -330,7 +224,7 @@ nlohmann::json softmax_cases() {
     const Mat<double> x = r.matrix(rows, cols, 16, 2);
     std::vector<Index> labels;
     for (Index j = 0; j < cols; ++j) labels.push_back(static_cast<Index>(r.value(0, static_cast<int>(rows) - 1, 0)));
-    cases.push_back(loss_case<SoftmaxCrossEntropy>(
+    cases.push_back(detail::loss_vector<SoftmaxCrossEntropy>(
         "softmax_cross_entropy-extra-" + std::to_string(cases.size()),
         {{"classes", rows}, {"labels", labels}, {"scale", decimal(scale)}},
         SoftmaxCrossEntropy<double>(rows, labels, scale), x));
@@ -342,19 +236,19 @@ nlohmann::json softmax_cases() {
 
 std::vector<std::string> export_extra_vectors(const std::string& dir) {
   std::filesystem::create_directories(dir);
-  return {write(dir, "dense", dense_cases()),
-          write(dir, "leaky_relu",
+  return {write_vector_file(dir, "dense", dense_cases()),
+          write_vector_file(dir, "leaky_relu",
                 elementwise_cases<LeakyRelu>("leaky_relu", [](Index n) { return LeakyRelu<double>(n, 0.125); }, 1)),
-          write(dir, "relu", relu_cases()),
-          write(dir, "tanh", elementwise_cases<Tanh>("tanh", [](Index n) { return Tanh<double>(n); }, 0)),
-          write(dir, "additive_coupling", coupling_cases()),
-          write(dir, "global_avg_pool", pool_cases()),
-          write(dir, "conv1d", conv_cases()),
-          write(dir, "patch_downsample1d", patch_cases()),
-          write(dir, "conv2d", conv2d_cases()),
-          write(dir, "patch_downsample2d", patch2d_cases()),
-          write(dir, "mse", mse_cases()),
-          write(dir, "softmax_cross_entropy", softmax_cases())};
+          write_vector_file(dir, "relu", relu_cases()),
+          write_vector_file(dir, "tanh", elementwise_cases<Tanh>("tanh", [](Index n) { return Tanh<double>(n); }, 0)),
+          write_vector_file(dir, "additive_coupling", coupling_cases()),
+          write_vector_file(dir, "global_avg_pool", pool_cases()),
+          write_vector_file(dir, "conv1d", conv_cases()),
+          write_vector_file(dir, "patch_downsample1d", patch_cases()),
+          write_vector_file(dir, "conv2d", conv2d_cases()),
+          write_vector_file(dir, "patch_downsample2d", patch2d_cases()),
+          write_vector_file(dir, "mse", mse_cases()),
+          write_vector_file(dir, "softmax_cross_entropy", softmax_cases())};
 }
 
 }  // namespace moonwalk::verify

@@ -1,6 +1,6 @@
-// `moonwalk verify`: every identity of every registered operator, and every
-// network property of every network class, at float, double and 50 digits,
-// as a table of cases, discards, largest error, its bound and a verdict.
+// `moonwalk verify`: every identity of every registered operator and of the
+// two losses, and every network property of every network class, at float,
+// double and 50 digits, as a table of cases, discards, largest error, its bound and a verdict.
 // Non-zero exit on any failure, with a replay command and a dump.
 #include "commands.hpp"
 
@@ -78,13 +78,14 @@ void add_verify_command(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   sub->add_option("--seed", o->seed, "seed of the case generator");
   sub->add_option("--precision", o->precisions, "precisions to run (float, double, mp50)");
-  sub->add_option("--op", o->op, "run only this operator");
+  sub->add_option("--op", o->op, "run only this operator or loss (mse, softmax_cross_entropy)");
   sub->add_option("--net", o->net,
                   "run only this network class (dense_relu, conv_relu, conv_leaky, coupling, mixed)");
   sub->add_option("--property", o->property,
                   "run only this property (operators: vjp_dot, jvp_fd, jacobian, vijp_image, vijp_inverse, "
-                  "right_inverse, fragment_size, inverse; networks: gradient_agreement, ledger_consistency, "
-                  "loss_scaling, batch_additivity, error_estimate, certificate)");
+                  "right_inverse, fragment_size, inverse; losses: gradient, gradient_fd; networks: "
+                  "gradient_agreement, ledger_consistency, loss_scaling, batch_additivity, error_estimate, "
+                  "certificate)");
   sub->add_option("--shape", *shape, "replay one case: a,b,c,batch,flavor,seed");
   sub->add_option("--dump-dir", o->dump_dir, "where failing cases are written");
   sub->add_option("--bound-scale", o->bound_scale, "multiply every bound (below 1: show the headroom)")

@@ -126,7 +126,9 @@ void check_loss(Context& ctx, const Loss& loss, const std::string& opname, const
   }
 }
 
-template <class S> void check_vector(Context& ctx, const std::string& op, const std::string& subject, const json& c, Table& t) {
+template <class S> void check_vector(Context& ctx, const std::string& file_op, const std::string& subject, const json& c, Table& t) {
+  // losses.json holds both losses: each of its cases names its own.
+  const std::string op = c.contains("loss") ? c.at("loss").get<std::string>() : file_op;
   const json& cfg = c.at("config");
   const S scale = cfg.contains("scale") ? static_cast<S>(scalar(cfg.at("scale"))) : S(1);
   if (op == "mse") return check_loss<S>(ctx, Mse<S>(ctx, narrow<S>(read_matrix(c.at("target"))), scale), op, c, t);

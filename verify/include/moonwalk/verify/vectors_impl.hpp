@@ -18,6 +18,11 @@ template <template <class> class Op, class S> Outputs vector_outputs(const Op<do
   out["vjp_input"] = up(op.vjp_input(op.input_residual(x), delta));
   out["vjp_params"] = up(Mat<S>(op.vjp_params(x, delta)));
   out["fragment"] = up(Mat<S>(op.fragment(x, delta).values));
+  // Every fragment selects entries of δ: with δ's flat column-major indices
+  // as its values, the fragment lists the positions it selects, in its order.
+  Mat<S> index(delta.rows(), delta.cols());
+  for (Index i = 0; i < index.size(); ++i) index(i) = S(i);
+  out["fragment_positions"] = up(Mat<S>(op.fragment(x, index).values));
   if (in.g.size()) out["vijp"] = up(op.vijp(x, g, f));
   return out;
 }
