@@ -8,11 +8,11 @@
 // fragment included, which J_iᵀ annihilates and layer i's residual cannot see.
 //
 // The shadow E_i (error_model.hpp) rides along: with res_i = J_iᵀh_i − h_{i−1}
-// the residual this step measured, E_i = vijp_i(E_{i−1} + u·|h_{i−1}|⊙z +
-// res_i, u·|fragment_i|⊙z), or a fresh perturbation of a kept anchor. A
-// certificate exceeds its bound when the residual is more than
-// kEstimateFactor times what the model predicts for it. Cost: one extra vijp, vjp
-// and vjp_params per layer, about one more inverse-forward sweep.
+// the residual this step measured, E_i = vijp_i(E_{i−1} + u·|h_{i−1}|⊙z,
+// u·|fragment_i|⊙z) + vijp_i(res_i, 0), or a fresh perturbation of a kept
+// anchor. A certificate exceeds its bound when the residual is more than
+// kEstimateFactor times what the model predicts for it. Cost: two extra
+// vijps, one vjp and one vjp_params per layer.
 #pragma once
 
 #include "moonwalk/reference/methods/error_model.hpp"
