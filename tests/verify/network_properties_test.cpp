@@ -30,7 +30,9 @@ std::vector<ConformanceRow> network_rows(const std::string& property, int cases)
 TEST_CASE("verify: every network property passes on every class", "[verify][networks]") {
   for (NetProperty p : all_net_properties()) {
     const auto rows = network_rows(net_property_name(p), 4);
-    CHECK(rows.size() == all_net_classes().size() * 3);
+    // error_estimate runs in float and double only: in 50 digits its yardstick is itself a 50-digit result.
+    const std::size_t precisions = p == NetProperty::error_estimate ? 2 : 3;
+    CHECK(rows.size() == all_net_classes().size() * precisions);
     for (const auto& r : rows) {
       INFO(r.op << " " << r.precision << " " << r.property << ": " << r.first_failure);
       CHECK(r.network);
