@@ -67,7 +67,7 @@ TEST_CASE("methods: refusals name the layer", "[methods][errors]") {
                     Catch::Contains("reversible: layer 0 (dense) is not bijective"));
   CHECK_THROWS_WITH(run_method(Method::moonwalk_forward, p.net, p.x0),
                     Catch::Contains("moonwalk_forward: layer 1 (relu) is not submersive"));
-  CHECK_THROWS_WITH(methods::moonwalk_mixed(p.net, p.x0, methods::MixedOptions{0, false}),
+  CHECK_THROWS_WITH(methods::moonwalk_mixed(p.net, p.x0, methods::MixedOptions{0, false, {}}),
                     Catch::Contains("moonwalk_mixed: layer 1 (relu) is not submersive"));
   CHECK_THROWS_WITH(problem_from_json(nlohmann::json::parse(R"({"layers": [{"op": "conv9d"}], "loss": {"type": "mse"}})")),
                     Catch::Contains("unknown operator 'conv9d'"));
@@ -78,7 +78,7 @@ TEST_CASE("methods: refusals name the layer", "[methods][errors]") {
 
 TEST_CASE("methods: depth anchors replace fragments and are all released", "[methods][anchors]") {
   const Problem p = problem_from_json(nlohmann::json::parse(kNet));
-  const auto g = methods::moonwalk_mixed(p.net, p.x0, methods::MixedOptions{2, true});
+  const auto g = methods::moonwalk_mixed(p.net, p.x0, methods::MixedOptions{2, true, {}});
   CHECK(g.ledger.peak(Category::anchors) > 0);
   CHECK(g.ledger.current(Category::anchors) == 0);
   // Against 50-digit backprop, within the agreement bound (agreement_test.cpp).
