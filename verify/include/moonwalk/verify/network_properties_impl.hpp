@@ -348,7 +348,11 @@ template <class S> std::vector<NetCheck> estimate_check(const NetFacts& f, const
     // measured, in the row's distribution, not asserted: on networks of
     // width 2 and batch 1 in float a single shadow sample overestimated by
     // up to 17× (docs/numerics.md).
-    const double factor = actual == est ? 1.0 : actual > est ? (est > 0 ? actual / est : INFINITY) : 1.0;
+    // An estimate that is not finite vouches for nothing: never a pass.
+    const double factor = !std::isfinite(est) ? INFINITY
+                          : actual == est     ? 1.0
+                          : actual > est      ? (est > 0 ? actual / est : INFINITY)
+                                              : 1.0;
     c.check.error = c.check.at_floor ? 0.0 : factor;
     c.check.bound = kEstimateFactor;
     c.check.trivial = norm(f.gradients) == 0;

@@ -58,12 +58,6 @@ template <class S> Fragment<S> fragment(const Network<S>& net, std::size_t i, co
       net.layers[i]);
 }
 
-template <class S> double relative_gap(const Mat<S>& a, const Mat<S>& b) {
-  const S nb = b.norm(), d = (a - b).norm();
-  if (nb == 0) return d == 0 ? 0.0 : INFINITY;
-  return to_double(S(d / nb));
-}
-
 template <class S> void check_input(const Network<S>& net, const Mat<S>& x) {
   require_rows(x, net.in_dim(0), "network", "input");
   require_finite(x, "network", "input");

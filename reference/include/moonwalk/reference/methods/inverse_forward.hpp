@@ -25,10 +25,10 @@ namespace moonwalk::reference::methods {
 
 namespace detail {
 
-// "certificate 3.1e-04 > bound 2.0e-06", numerators compared so that a zero
-// denominator (a zero cotangent) still decides.
+// Numerators compared so that a zero denominator (a zero cotangent) still
+// decides; a prediction that is not finite bounds nothing and never passes.
 inline bool exceeds(double residual, double predicted) {
-  return !(std::isfinite(residual) && residual <= kEstimateFactor * predicted);
+  return !(std::isfinite(residual) && std::isfinite(predicted) && residual <= kEstimateFactor * predicted);
 }
 inline std::string exceed_message(double c, double b) {
   char buf[96];
