@@ -10,8 +10,8 @@
 #include "moonwalk/cuda/kernels/conv2d.hpp"
 #include "moonwalk/cuda/kernels/dense.hpp"
 #include "moonwalk/cuda/kernels/global_avg_pool.hpp"
-#include "moonwalk/cuda/kernels/patch_downsample1d.hpp"
-#include "moonwalk/cuda/kernels/patch_downsample2d.hpp"
+#include "moonwalk/cuda/kernels/space_to_depth.hpp"
+#include "moonwalk/cuda/kernels/patch_map.hpp"
 #include "moonwalk/cuda/kernels/relu.hpp"
 #include "moonwalk/cuda/kernels/softmax_cross_entropy.hpp"
 #include "moonwalk/cuda/kernels/tanh.hpp"
@@ -28,6 +28,7 @@
 
 namespace k = moonwalk::cuda::kernels;
 using namespace moonwalk::reference;
+using moonwalk::tolerance::numerical_cond;
 using moonwalk::verify::bound;
 using moonwalk::verify::make_case;
 using moonwalk::verify::Shape;
@@ -52,16 +53,6 @@ std::vector<Shape> shapes() {
                                                                          {4, 7, 8, 2}, {8, 8, 7, 3}})
       out.push_back(Shape{a, b, c, batch, flavor, seed++});
   return out;
-}
-
-// σ_max / σ_min over the singular values above √u·σ_max.
-double cond(const Mat<double>& J) {
-  Eigen::JacobiSVD<Mat<double>> svd(J);
-  const auto& s = svd.singularValues();
-  double smin = s(0);
-  for (Index i = 0; i < s.size(); ++i)
-    if (s(i) > std::sqrt(std::numeric_limits<double>::epsilon()) * s(0)) smin = s(i);
-  return s(0) > 0 ? s(0) / smin : 1.0;
 }
 
 // Two computations of the same quantity in double, by different summation
@@ -90,21 +81,15 @@ std::vector<Index> clear_prefix(const std::vector<std::uint64_t>& words, Index n
 // Conv weights: [I 0] on a dominant tap plus integers in [−8, 8] / 256 (so that
 // Σ_t ‖E_t‖ ≤ k·√(C_out·C_in)/32 < 1 at these sizes), as the generator makes
 // them (verify/src/cases.cpp), at sizes it does not reach.
-Conv1d<double> conv(Index ci, Index co, Index W, Index kk, Padding pad, ConvVijp v, Index B, std::uint64_t seed) {
+Conv1d<double> conv(Index ci, Index co, Index W, Index kk, Padding pad, ConvStrategy v, Index B, std::uint64_t seed) {
   moonwalk::verify::ExactRng r(seed);
   Vec<double> w = r.matrix(co * ci * kk, 1, 8, 8);
-  const Index dominant = v == ConvVijp::blocked ? 0 : (kk - 1) / 2;
+  const Index dominant = v == ConvStrategy::blocked ? 0 : (kk - 1) / 2;
   for (Index o = 0; o < co; ++o) w((o * ci + o) * kk + dominant) += 1;
   return Conv1d<double>(Conv1dSpec{ci, co, W, kk, pad, v, B}, w, r.matrix(co, 1, 8, 3));
 }
 
-k::ConvShape shape_of(const Conv1dSpec& s) {
-  k::ConvShape c;
-  c.ci = s.in_channels, c.co = s.out_channels, c.W = s.width, c.k = s.kernel;
-  c.circular = s.padding == Padding::circular;
-  c.block = s.block;
-  return c;
-}
+k::Conv1dShape shape_of(const Conv1dSpec& s) { return k::Conv1dShape::of(s); }
 
 // Generated conv cases of every strategy, then awkward sizes: odd widths just
 // off a multiple of the block, five channels in, kernels 3 and 5, batch 1.
@@ -112,10 +97,10 @@ std::vector<Conv1d<double>> convs() {
   std::vector<Conv1d<double>> out;
   for (const Shape& s : shapes()) out.push_back(make_case<Conv1d>(s).op);
   std::uint64_t seed = 7;
-  for (ConvVijp v : {ConvVijp::dense, ConvVijp::banded, ConvVijp::fft, ConvVijp::blocked})
+  for (ConvStrategy v : {ConvStrategy::dense, ConvStrategy::banded, ConvStrategy::fft, ConvStrategy::blocked})
     for (Index kk : {3, 5}) {
-      const Padding pad = v == ConvVijp::banded ? Padding::zero
-                          : v == ConvVijp::fft  ? Padding::circular
+      const Padding pad = v == ConvStrategy::banded ? Padding::zero
+                          : v == ConvStrategy::fft  ? Padding::circular
                                                 : (kk == 3 ? Padding::zero : Padding::circular);
       // Widths one past a multiple of the block; a block longer than k − 1 so
       // that the recurrence has positions to compute.
@@ -129,21 +114,21 @@ std::string describe(const Conv1d<double>& op) {
   const Conv1dSpec& s = op.spec();
   return "conv1d " + std::to_string(s.in_channels) + "->" + std::to_string(s.out_channels) + " W=" +
          std::to_string(s.width) + " k=" + std::to_string(s.kernel) + " " + padding_name(s.padding) + " " +
-         conv_vijp_name(s.vijp) + " B=" + std::to_string(s.block);
+         conv_strategy_name(s.strategy) + " B=" + std::to_string(s.block);
 }
 
 // 2-D conv weights as the generator makes them (verify/src/cases.cpp): [I 0]
 // on the centre tap (dense, banded, fft), on the pivot tap for blocked with
 // circular padding, on the centre plus ½[I 0] on the pivot tap for blocked
 // with zero padding, plus integers in [−8, 8] / 2^s, s = 9 or 10 here.
-Conv2d<double> conv2(Index ci, Index co, Index H, Index W, Index kk, Padding pad, ConvVijp v, Index B,
+Conv2d<double> conv2(Index ci, Index co, Index H, Index W, Index kk, Padding pad, ConvStrategy v, Index B,
                      std::uint64_t seed) {
   moonwalk::verify::ExactRng r(seed);
-  const bool expanding = v == ConvVijp::blocked && pad == Padding::zero;
+  const bool expanding = v == ConvStrategy::blocked && pad == Padding::zero;
   Vec<double> w = r.matrix(co * ci * kk * kk, 1, 8, kk == 5 ? 10 : 9);
   const Index c = (kk - 1) / 2;
   for (Index o = 0; o < std::min(co, ci); ++o) {
-    if (v == ConvVijp::blocked && !expanding) {
+    if (v == ConvStrategy::blocked && !expanding) {
       w(((o * ci + o) * kk) * kk) += 1;
     } else {
       w(((o * ci + o) * kk + c) * kk + c) += 1;
@@ -153,13 +138,7 @@ Conv2d<double> conv2(Index ci, Index co, Index H, Index W, Index kk, Padding pad
   return Conv2d<double>(Conv2dSpec{ci, co, H, W, kk, pad, v, B}, w, r.matrix(co, 1, 8, 3));
 }
 
-k::Conv2dShape shape_of(const Conv2dSpec& s) {
-  k::Conv2dShape c;
-  c.ci = s.in_channels, c.co = s.out_channels, c.H = s.height, c.W = s.width, c.k = s.kernel;
-  c.circular = s.padding == Padding::circular;
-  c.block = s.block;
-  return c;
-}
+k::Conv2dShape shape_of(const Conv2dSpec& s) { return k::Conv2dShape::of(s); }
 
 // Generated conv2d cases of every strategy, then awkward sizes: rows one past
 // a multiple of B, odd and even sides, kernels 3 and 5, a side of 1 and 1 × 1
@@ -168,19 +147,19 @@ std::vector<Conv2d<double>> conv2ds() {
   std::vector<Conv2d<double>> out;
   for (const Shape& s : shapes()) out.push_back(make_case<Conv2d>(s).op);
   const Padding zero = Padding::zero, circ = Padding::circular;
-  out.push_back(conv2(3, 2, 5, 7, 3, zero, ConvVijp::dense, 8, 11));
-  out.push_back(conv2(2, 3, 4, 5, 3, circ, ConvVijp::dense, 8, 12));
-  out.push_back(conv2(3, 2, 5, 7, 3, zero, ConvVijp::banded, 8, 13));
-  out.push_back(conv2(2, 2, 6, 5, 5, zero, ConvVijp::banded, 8, 14));
-  out.push_back(conv2(2, 1, 1, 9, 3, zero, ConvVijp::banded, 8, 15));
-  out.push_back(conv2(3, 2, 5, 7, 3, circ, ConvVijp::fft, 8, 16));
-  out.push_back(conv2(2, 2, 4, 6, 3, circ, ConvVijp::fft, 8, 17));
-  out.push_back(conv2(2, 2, 1, 8, 3, circ, ConvVijp::fft, 8, 18));
-  out.push_back(conv2(3, 2, 6, 1, 3, circ, ConvVijp::fft, 8, 19));
-  out.push_back(conv2(2, 1, 1, 1, 3, circ, ConvVijp::fft, 8, 20));
-  out.push_back(conv2(3, 2, 9, 5, 3, circ, ConvVijp::blocked, 4, 21));
-  out.push_back(conv2(2, 2, 13, 7, 5, circ, ConvVijp::blocked, 6, 22));
-  out.push_back(conv2(2, 2, 7, 4, 3, zero, ConvVijp::blocked, 3, 23));
+  out.push_back(conv2(3, 2, 5, 7, 3, zero, ConvStrategy::dense, 8, 11));
+  out.push_back(conv2(2, 3, 4, 5, 3, circ, ConvStrategy::dense, 8, 12));
+  out.push_back(conv2(3, 2, 5, 7, 3, zero, ConvStrategy::banded, 8, 13));
+  out.push_back(conv2(2, 2, 6, 5, 5, zero, ConvStrategy::banded, 8, 14));
+  out.push_back(conv2(2, 1, 1, 9, 3, zero, ConvStrategy::banded, 8, 15));
+  out.push_back(conv2(3, 2, 5, 7, 3, circ, ConvStrategy::fft, 8, 16));
+  out.push_back(conv2(2, 2, 4, 6, 3, circ, ConvStrategy::fft, 8, 17));
+  out.push_back(conv2(2, 2, 1, 8, 3, circ, ConvStrategy::fft, 8, 18));
+  out.push_back(conv2(3, 2, 6, 1, 3, circ, ConvStrategy::fft, 8, 19));
+  out.push_back(conv2(2, 1, 1, 1, 3, circ, ConvStrategy::fft, 8, 20));
+  out.push_back(conv2(3, 2, 9, 5, 3, circ, ConvStrategy::blocked, 4, 21));
+  out.push_back(conv2(2, 2, 13, 7, 5, circ, ConvStrategy::blocked, 6, 22));
+  out.push_back(conv2(2, 2, 7, 4, 3, zero, ConvStrategy::blocked, 3, 23));
   return out;
 }
 
@@ -188,7 +167,7 @@ std::string describe(const Conv2d<double>& op) {
   const Conv2dSpec& s = op.spec();
   return "conv2d " + std::to_string(s.in_channels) + "->" + std::to_string(s.out_channels) + " " +
          std::to_string(s.height) + "x" + std::to_string(s.width) + " k=" + std::to_string(s.kernel) + " " +
-         padding_name(s.padding) + " " + conv_vijp_name(s.vijp) + " B=" + std::to_string(s.block);
+         padding_name(s.padding) + " " + conv_strategy_name(s.strategy) + " B=" + std::to_string(s.block);
 }
 
 }  // namespace
@@ -284,6 +263,21 @@ TEST_CASE("kernels: global_avg_pool sums and broadcasts", "[kernels][global_avg_
   }
 }
 
+TEST_CASE("kernels: space_to_depth gathers and scatters as the reference permutes", "[kernels][space_to_depth]") {
+  for (const Shape& s : shapes()) {
+    const auto c = make_case<SpaceToDepth>(s);
+    const Index n = c.op.in_dim(), B = c.x.cols(), H = c.op.height(), W = c.op.width(), b = c.op.block();
+    for (Index e = 0; e < n; ++e) CHECK(k::space_to_depth_source(e, H, W, b) == c.op.source(e));
+    Mat<double> y(n, B), h(n, B);
+    for (Index e = 0; e < n * B; ++e) {
+      k::space_to_depth_gather(e, n, H, W, b, c.x.data(), y.data());
+      k::space_to_depth_scatter(e, n, H, W, b, c.delta.data(), h.data());
+    }
+    CHECK(y == c.op.forward(c.x));  // a permutation: exact
+    CHECK(h == c.op.vjp_input(c.op.input_residual(c.x), c.delta));
+  }
+}
+
 TEST_CASE("kernels: losses column by column", "[kernels][losses]") {
   for (const auto& [rows, cols] : std::vector<std::pair<Index, Index>>{{1, 1}, {3, 2}, {10, 5}, {33, 3}}) {
     const Mat<double> y = draw(rows, cols, 3), t = draw(rows, cols, 4);
@@ -323,29 +317,29 @@ TEST_CASE("kernels: Householder QR solves least squares as Eigen's", "[kernels][
     const Eigen::HouseholderQR<Mat<double>> ref(A);
     check_close(qr.triangularView<Eigen::Upper>().toDenseMatrix(), ref.matrixQR().triangularView<Eigen::Upper>().toDenseMatrix(),
                 static_cast<double>(m), 1, "R");
-    check_close(Mat<double>(x.head(n)), Mat<double>(ref.solve(b)), static_cast<double>(m + n), cond(A), "solution");
+    check_close(Mat<double>(x.head(n)), Mat<double>(ref.solve(b)), static_cast<double>(m + n), numerical_cond(A), "solution");
   }
 }
 
 TEST_CASE("kernels: conv1d direct kernels", "[kernels][conv1d]") {
   for (const Conv1d<double>& op : convs()) {
     INFO(describe(op));
-    const k::ConvShape s = shape_of(op.spec());
+    const k::Conv1dShape s = shape_of(op.spec());
     const Index B = 2, P = op.param_count(), nw = s.weights();
     const Mat<double> x = draw(op.in_dim(), B, 1), xdot = draw(op.in_dim(), B, 2), delta = draw(op.out_dim(), B, 3);
     const Vec<double> pdot = draw(P, 1, 4).col(0), theta = op.params();
     Mat<double> y(op.out_dim(), B), t(op.out_dim(), B), t0(op.out_dim(), B), h(op.in_dim(), B);
     Vec<double> g(P);
     for (Index e = 0; e < y.size(); ++e) {
-      k::conv_forward(e, s, theta.data(), theta.data() + nw, x.data(), y.data());
-      k::conv_jvp(e, s, theta.data(), xdot.data(), pdot.data(), pdot.data() + nw, x.data(), t.data());
-      k::conv_jvp(e, s, theta.data(), xdot.data(), static_cast<const double*>(nullptr), static_cast<const double*>(nullptr),
+      k::conv1d_forward(e, s, theta.data(), theta.data() + nw, x.data(), y.data());
+      k::conv1d_jvp(e, s, theta.data(), xdot.data(), pdot.data(), pdot.data() + nw, x.data(), t.data());
+      k::conv1d_jvp(e, s, theta.data(), xdot.data(), static_cast<const double*>(nullptr), static_cast<const double*>(nullptr),
                   x.data(), t0.data());
     }
-    for (Index e = 0; e < h.size(); ++e) k::conv_vjp_input(e, s, theta.data(), delta.data(), h.data());
-    for (Index e = 0; e < P; ++e) k::conv_vjp_params(e, s, delta.data(), x.data(), B, g.data());
+    for (Index e = 0; e < h.size(); ++e) k::conv1d_vjp_input(e, s, theta.data(), delta.data(), h.data());
+    for (Index e = 0; e < P; ++e) k::conv1d_vjp_params(e, s, delta.data(), x.data(), B, g.data());
     Mat<double> J = Mat<double>::Zero(op.out_dim(), op.in_dim());
-    for (Index r = 0; r < op.out_dim(); ++r) k::conv_jacobian_row(r, s, theta.data(), J.data());
+    for (Index r = 0; r < op.out_dim(); ++r) k::conv1d_jacobian_row(r, s, theta.data(), J.data());
     CHECK(y == op.forward(x));
     CHECK(t == op.jvp(x, xdot, pdot));
     CHECK(t0 == op.jvp(x, xdot, Vec<double>()));
@@ -358,7 +352,7 @@ TEST_CASE("kernels: conv1d direct kernels", "[kernels][conv1d]") {
 TEST_CASE("kernels: conv1d vijp strategies step by step", "[kernels][conv1d][vijp]") {
   for (const Conv1d<double>& op : convs()) {
     INFO(describe(op));
-    const k::ConvShape s = shape_of(op.spec());
+    const k::Conv1dShape s = shape_of(op.spec());
     const Index B = 3;
     const Vec<double> theta = op.params();
     const Mat<double> x = draw(op.in_dim(), B, 5), delta = draw(op.out_dim(), B, 6);
@@ -366,12 +360,12 @@ TEST_CASE("kernels: conv1d vijp strategies step by step", "[kernels][conv1d][vij
     const Fragment<double> frag = op.fragment(x, delta);
     const Mat<double> ref = op.vijp(x, g, frag);
     const double n = static_cast<double>(op.in_dim() + op.out_dim());
-    const double c = cond(op.jacobian(x.col(0))) * op.vijp_amplification();
+    const double c = numerical_cond(op.jacobian(x.col(0))) * op.vijp_amplification();
     Mat<double> d = Mat<double>::Zero(op.out_dim(), B);
-    switch (op.spec().vijp) {
-      case ConvVijp::dense: continue;  // the right inverse: see the dense test below
-      case ConvVijp::blocked: {
-        const std::vector<Index> seeds = k::conv_seed_positions(s);
+    switch (op.spec().strategy) {
+      case ConvStrategy::dense: continue;  // the right inverse: see the dense test below
+      case ConvStrategy::blocked: {
+        const std::vector<Index> seeds = s.seed_positions();
         const Index ns = static_cast<Index>(seeds.size());
         REQUIRE(ns * s.co * B == frag.size());
         Vec<double> f(frag.size());
@@ -391,17 +385,17 @@ TEST_CASE("kernels: conv1d vijp strategies step by step", "[kernels][conv1d][vij
                            d.data(), work.data());
         break;
       }
-      case ConvVijp::banded: {
+      case ConvStrategy::banded: {
         std::vector<Index> off(static_cast<std::size_t>(s.out_dim() + 1), 0);
         for (Index col = 0; col < s.out_dim(); ++col)
           off[static_cast<std::size_t>(col + 1)] =
-              off[static_cast<std::size_t>(col)] + k::band_row_end(s.band(), col) - k::band_row_start(s.band(), col);
+              off[static_cast<std::size_t>(col)] + k::band_row_end(k::band_of(s), col) - k::band_row_start(k::band_of(s), col);
         std::vector<double> A(static_cast<std::size_t>(off.back())), tau(static_cast<std::size_t>(s.out_dim()));
         for (Index col = 0; col < s.out_dim(); ++col) k::band_fill(col, s, theta.data(), off.data(), A.data());
         Mat<double> Jt = Mat<double>::Zero(s.in_dim(), s.out_dim());
         for (Index col = 0; col < s.out_dim(); ++col)
-          for (Index r = k::band_row_start(s.band(), col); r < k::band_row_end(s.band(), col); ++r)
-            Jt(r, col) = *k::band_at(s.band(), off.data(), A.data(), r, col);
+          for (Index r = k::band_row_start(k::band_of(s), col); r < k::band_row_end(k::band_of(s), col); ++r)
+            Jt(r, col) = *k::band_at(k::band_of(s), off.data(), A.data(), r, col);
         Mat<double> Jpos(s.in_dim(), s.out_dim());  // Jᵀ in position-major order, from the reference
         const Mat<double> J = op.jacobian(x.col(0));
         for (Index i = 0; i < s.ci; ++i)
@@ -410,16 +404,16 @@ TEST_CASE("kernels: conv1d vijp strategies step by step", "[kernels][conv1d][vij
               for (Index w = 0; w < s.W; ++w) Jpos(p * s.ci + i, w * s.co + o) = J(o * s.W + w, i * s.W + p);
         CHECK(Jt == Jpos);  // the band holds every nonzero of Jᵀ
         for (Index col = 0; col < s.out_dim(); ++col) {
-          k::band_reflector(col, s.band(), off.data(), A.data(), tau.data());
-          for (Index j = col + 1; j < k::band_col_end(s.band(), col); ++j)
-            k::band_update(col, j, s.band(), off.data(), A.data(), tau.data());
+          k::band_reflector(col, k::band_of(s), off.data(), A.data(), tau.data());
+          for (Index j = col + 1; j < k::band_col_end(k::band_of(s), col); ++j)
+            k::band_update(col, j, k::band_of(s), off.data(), A.data(), tau.data());
         }
         std::vector<double> work(static_cast<std::size_t>(s.in_dim() * B));
         for (Index j = 0; j < B; ++j)
-          k::band_solve(j, s.band(), off.data(), A.data(), tau.data(), g.data(), work.data(), d.data());
+          k::band_solve(j, k::band_of(s), off.data(), A.data(), tau.data(), g.data(), work.data(), d.data());
         break;
       }
-      case ConvVijp::fft: {
+      case ConvStrategy::fft: {
         const Index F = s.W / 2 + 1;
         std::vector<double> E(static_cast<std::size_t>(4 * s.ci * s.co * F)), tau(static_cast<std::size_t>(2 * s.co * F));
         for (Index fr = 0; fr < F; ++fr) k::fft_factor(fr, s, theta.data(), E.data(), tau.data());
@@ -468,9 +462,10 @@ TEST_CASE("kernels: patch maps", "[kernels][patch_downsample1d]") {
     const auto& op = c.op;
     const Index ci = op.in_channels(), W = op.width(), kk = op.patch(), co = op.out_channels(), P = op.patches();
     const Index B = c.x.cols();
+    const k::PatchShape ps{ci, 1, W, 1, kk};
     Mat<double> v(ci * kk, P * B), back(op.in_dim(), B), z(co, P * B), y(op.out_dim(), B);
-    for (Index e = 0; e < v.size(); ++e) k::patch_in(e, ci, W, kk, c.x.data(), v.data());
-    for (Index e = 0; e < back.size(); ++e) k::unpatch_in(e, ci, W, kk, v.data(), back.data());
+    for (Index e = 0; e < v.size(); ++e) k::patch_in(e, ps, c.x.data(), v.data());
+    for (Index e = 0; e < back.size(); ++e) k::unpatch_in(e, ps, v.data(), back.data());
     CHECK(back == c.x);
     const Mat<double> dense = op.patch_map().forward(v);
     for (Index e = 0; e < y.size(); ++e) k::unpatch_out(e, co, P, dense.data(), y.data());
@@ -478,7 +473,7 @@ TEST_CASE("kernels: patch maps", "[kernels][patch_downsample1d]") {
     for (Index e = 0; e < z.size(); ++e) k::patch_out(e, co, P, c.delta.data(), z.data());
     const Mat<double> hv = op.patch_map().weight().transpose() * z;
     Mat<double> h(op.in_dim(), B);
-    for (Index e = 0; e < h.size(); ++e) k::unpatch_in(e, ci, W, kk, hv.data(), h.data());
+    for (Index e = 0; e < h.size(); ++e) k::unpatch_in(e, ps, hv.data(), h.data());
     CHECK(h == op.vjp_input(op.input_residual(c.x), c.delta));
     CHECK(op.patch_map().vjp_params(v, z) == op.vjp_params(c.x, c.delta));
   }
@@ -523,12 +518,12 @@ TEST_CASE("kernels: conv2d vijp strategies step by step", "[kernels][conv2d][vij
     const Fragment<double> frag = op.fragment(x, delta);
     const Mat<double> ref = op.vijp(x, g, frag);
     const double n = static_cast<double>(op.in_dim() + op.out_dim());
-    const double c = cond(op.jacobian(x.col(0))) * op.vijp_amplification();
+    const double c = numerical_cond(op.jacobian(x.col(0))) * op.vijp_amplification();
     Mat<double> d = Mat<double>::Zero(op.out_dim(), B);
-    switch (op.spec().vijp) {
-      case ConvVijp::dense: continue;  // the right inverse: see the dense test
-      case ConvVijp::blocked: {
-        const std::vector<Index> seeds = k::conv2d_seed_positions(s);
+    switch (op.spec().strategy) {
+      case ConvStrategy::dense: continue;  // the right inverse: see the dense test
+      case ConvStrategy::blocked: {
+        const std::vector<Index> seeds = s.seed_positions();
         const Index ns = static_cast<Index>(seeds.size());
         REQUIRE(ns * s.co * B == frag.size());
         Vec<double> f(frag.size());
@@ -548,8 +543,8 @@ TEST_CASE("kernels: conv2d vijp strategies step by step", "[kernels][conv2d][vij
                                   g.data(), d.data(), work.data());
         break;
       }
-      case ConvVijp::banded: {
-        const k::BandProfile bp = s.band();
+      case ConvStrategy::banded: {
+        const k::BandProfile bp = k::band_of(s);
         std::vector<Index> off(static_cast<std::size_t>(s.out_dim() + 1), 0);
         for (Index col = 0; col < s.out_dim(); ++col)
           off[static_cast<std::size_t>(col + 1)] =
@@ -577,7 +572,7 @@ TEST_CASE("kernels: conv2d vijp strategies step by step", "[kernels][conv2d][vij
           k::band_solve(j, bp, off.data(), A.data(), tau.data(), g.data(), work.data(), d.data());
         break;
       }
-      case ConvVijp::fft: {
+      case ConvStrategy::fft: {
         const k::Spectrum sp = k::spectrum_of(s);
         const Index F = sp.bins();
         std::vector<double> E(static_cast<std::size_t>(4 * s.ci * s.co * F)), tau(static_cast<std::size_t>(2 * s.co * F));
@@ -633,13 +628,13 @@ TEST_CASE("kernels: patch_downsample2d patch maps", "[kernels][patch_downsample2
   ops.emplace_back(3, 9, 6, 3, r.matrix(5, 27, 8, 6), r.matrix(5, 1, 8, 3));
   ops.emplace_back(1, 16, 20, 2, r.matrix(3, 4, 8, 4), r.matrix(3, 1, 8, 3));
   for (const PatchDownsample2d<double>& op : ops) {
-    const k::Patch2dShape ps{op.in_channels(), op.height(), op.width(), op.patch()};
+    const k::PatchShape ps{op.in_channels(), op.height(), op.width(), op.patch(), op.patch()};
     const Index co = op.out_channels(), P = op.patches(), B = 2;
     INFO("patch_downsample2d " << ps.ci << "x" << ps.H << "x" << ps.W << " p=" << ps.p << " -> " << co);
     const Mat<double> x = draw(op.in_dim(), B, 7), delta = draw(op.out_dim(), B, 8);
     Mat<double> v(ps.rows(), P * B), back(op.in_dim(), B), z(co, P * B), y(op.out_dim(), B);
-    for (Index e = 0; e < v.size(); ++e) k::patch2d_in(e, ps, x.data(), v.data());
-    for (Index e = 0; e < back.size(); ++e) k::unpatch2d_in(e, ps, v.data(), back.data());
+    for (Index e = 0; e < v.size(); ++e) k::patch_in(e, ps, x.data(), v.data());
+    for (Index e = 0; e < back.size(); ++e) k::unpatch_in(e, ps, v.data(), back.data());
     CHECK(back == x);
     const Mat<double> dense = op.patch_map().forward(v);
     for (Index e = 0; e < y.size(); ++e) k::unpatch_out(e, co, P, dense.data(), y.data());
@@ -647,7 +642,7 @@ TEST_CASE("kernels: patch_downsample2d patch maps", "[kernels][patch_downsample2
     for (Index e = 0; e < z.size(); ++e) k::patch_out(e, co, P, delta.data(), z.data());
     const Mat<double> hv = op.patch_map().weight().transpose() * z;
     Mat<double> h(op.in_dim(), B);
-    for (Index e = 0; e < h.size(); ++e) k::unpatch2d_in(e, ps, hv.data(), h.data());
+    for (Index e = 0; e < h.size(); ++e) k::unpatch_in(e, ps, hv.data(), h.data());
     CHECK(h == op.vjp_input(op.input_residual(x), delta));
     CHECK(op.patch_map().vjp_params(v, z) == op.vjp_params(x, delta));
   }
@@ -699,7 +694,7 @@ TEST_CASE("kernels: dense right inverse, pivoted and unpivoted", "[kernels][dens
     cm.topRows(r) = qr.topLeftCorner(r, r).triangularView<Eigen::Upper>().solve(cm.topRows(r));
     Mat<double> out(m, B);
     for (Index e = 0; e < out.size(); ++e) k::scatter_solution(e, m, n, r, f.perm.data(), cm.data(), frag.data(), out.data());
-    const double cnd = cond(op.weight());
+    const double cnd = numerical_cond(op.weight());
     check_close(out, op.vijp(c.x, g, ref), static_cast<double>(m + n), cnd, "pivoted vijp");
 
     if (r == m) {

@@ -47,7 +47,7 @@ int run_vectors(Context& ctx, const std::string& op, const std::string& strategy
     std::cout << "FAIL  no vectors for " << op << " in the directories given: export them (docs/cuda.md)\n";
     return 1;
   }
-  std::cout << op << (strategy.empty() ? "" : " (" + strategy + ")") << " in " << check::precision_name<S>() << ", " << cases
+  std::cout << op << (strategy.empty() ? "" : " (" + strategy + ")") << " in " << check::scalar_name<S>() << ", " << cases
             << " cases\n";
   check::print_table(t.rows(), ctx.device().name, std::cout);
   return t.failures() ? 1 : 0;
@@ -121,14 +121,14 @@ template <class S> int run_errors(Context& ctx) {
   };
   expect_error(tally, "conv1d", "kernel must be odd", [&] { conv(Conv1dSpec{2, 2, 4, 2}, S(1)); });
   expect_error(tally, "conv1d", "fft strategy needs circular padding",
-               [&] { conv(Conv1dSpec{2, 2, 4, 3, Padding::zero, ConvVijp::fft}, S(1)); });
+               [&] { conv(Conv1dSpec{2, 2, 4, 3, Padding::zero, ConvStrategy::fft}, S(1)); });
   expect_error(tally, "conv1d", "weight holds a non-finite value", [&] { conv(Conv1dSpec{2, 2, 4, 3}, nan); });
   // Centre tap only: W_0 = 0 is singular for blocked; J = 0 for banded.
-  const Conv1d<S> blocked = conv(Conv1dSpec{2, 2, 6, 3, Padding::circular, ConvVijp::blocked, 3}, S(1));
+  const Conv1d<S> blocked = conv(Conv1dSpec{2, 2, 6, 3, Padding::circular, ConvStrategy::blocked, 3}, S(1));
   expect_error(tally, "conv1d", "the pivot tap W_0 is singular", [&] { blocked.fragment(ones(12, 1), ones(12, 1)); });
-  const Conv1d<S> zero = conv(Conv1dSpec{2, 2, 6, 3, Padding::zero, ConvVijp::banded}, S(0));
+  const Conv1d<S> zero = conv(Conv1dSpec{2, 2, 6, 3, Padding::zero, ConvStrategy::banded}, S(0));
   expect_error(tally, "conv1d", "the Jacobian is rank deficient", [&] { zero.vijp(ones(12, 1), ones(12, 1), none); });
-  const Conv1d<S> fft_zero = conv(Conv1dSpec{2, 2, 6, 3, Padding::circular, ConvVijp::fft}, S(0));
+  const Conv1d<S> fft_zero = conv(Conv1dSpec{2, 2, 6, 3, Padding::circular, ConvStrategy::fft}, S(0));
   expect_error(tally, "conv1d", "the system is singular", [&] { fft_zero.vijp(ones(12, 1), ones(12, 1), none); });
   auto conv2d = [&](Conv2dSpec s, S scale) {
     const Index k = s.kernel, ci = s.in_channels, centre = (k - 1) / 2;
@@ -139,16 +139,16 @@ template <class S> int run_errors(Context& ctx) {
   };
   expect_error(tally, "conv2d", "kernel must be odd", [&] { conv2d(Conv2dSpec{2, 2, 3, 4, 2}, S(1)); });
   expect_error(tally, "conv2d", "banded strategy needs zero padding",
-               [&] { conv2d(Conv2dSpec{2, 2, 3, 4, 3, Padding::circular, ConvVijp::banded}, S(1)); });
+               [&] { conv2d(Conv2dSpec{2, 2, 3, 4, 3, Padding::circular, ConvStrategy::banded}, S(1)); });
   expect_error(tally, "conv2d", "the fft strategy keeps no fragment for its cokernel",
-               [&] { conv2d(Conv2dSpec{1, 2, 3, 4, 3, Padding::circular, ConvVijp::fft}, S(1)); });
+               [&] { conv2d(Conv2dSpec{1, 2, 3, 4, 3, Padding::circular, ConvStrategy::fft}, S(1)); });
   expect_error(tally, "conv2d", "weight holds a non-finite value", [&] { conv2d(Conv2dSpec{2, 2, 3, 4, 3}, nan); });
   // Centre tap only: W_00 = 0 is singular for blocked; J = 0 for banded and fft.
-  const Conv2d<S> blocked2 = conv2d(Conv2dSpec{2, 2, 4, 3, 3, Padding::circular, ConvVijp::blocked, 2}, S(1));
+  const Conv2d<S> blocked2 = conv2d(Conv2dSpec{2, 2, 4, 3, 3, Padding::circular, ConvStrategy::blocked, 2}, S(1));
   expect_error(tally, "conv2d", "the pivot tap W_00 is singular", [&] { blocked2.fragment(ones(24, 1), ones(24, 1)); });
-  const Conv2d<S> zero2 = conv2d(Conv2dSpec{2, 2, 4, 3, 3, Padding::zero, ConvVijp::banded}, S(0));
+  const Conv2d<S> zero2 = conv2d(Conv2dSpec{2, 2, 4, 3, 3, Padding::zero, ConvStrategy::banded}, S(0));
   expect_error(tally, "conv2d", "the Jacobian is rank deficient", [&] { zero2.vijp(ones(24, 1), ones(24, 1), none); });
-  const Conv2d<S> fft_zero2 = conv2d(Conv2dSpec{2, 2, 4, 3, 3, Padding::circular, ConvVijp::fft}, S(0));
+  const Conv2d<S> fft_zero2 = conv2d(Conv2dSpec{2, 2, 4, 3, 3, Padding::circular, ConvStrategy::fft}, S(0));
   expect_error(tally, "conv2d", "the system is singular", [&] { fft_zero2.vijp(ones(24, 1), ones(24, 1), none); });
   // More outputs than inputs: the dense strategy's fragment is the cokernel.
   const Conv2d<S> wide = conv2d(Conv2dSpec{1, 2, 2, 2, 1}, S(1));
@@ -187,8 +187,8 @@ int run_arena(Context& ctx) {
     tally.check(a.current(Category::input_residuals) == 32, "a 65 × 3 mask holds four 64-bit words");
     tally.check(a.current(Category::fragments) == 28, "fragments hold 7 floats");
     tally.check(a.stored() == 2400 + 32 + 28, "stored() sums the kept categories");
-    x.retag(Category::anchors);
-    tally.check(a.current(Category::layer_inputs) == 0 && a.current(Category::anchors) == 2400,
+    x.retag(Category::checkpoints);
+    tally.check(a.current(Category::layer_inputs) == 0 && a.current(Category::checkpoints) == 2400,
                 "retag moves bytes between categories");
     tally.check(a.peak(Category::layer_inputs) == 2400, "retag keeps the peak");
     const PoolUsage p = a.pool_usage();
@@ -200,7 +200,7 @@ int run_arena(Context& ctx) {
   tally.check(a.peak_total() == base + 2400 + 32 + 28, "the total peak");
   tally.check(a.peak_stored() == 2400 + 32 + 28, "the stored peak");
   a.reset_peaks();
-  tally.check(a.peak(Category::anchors) == 0 && a.peak_total() == base, "reset_peaks starts from what is held");
+  tally.check(a.peak(Category::checkpoints) == 0 && a.peak_total() == base, "reset_peaks starts from what is held");
   const std::size_t working = a.current(Category::working_set);
   {
     const Arena::Redirect transient(a, Category::input_residuals, Category::working_set);

@@ -113,7 +113,7 @@ template <> OpCase<Conv1d> make_case<Conv1d>(const Shape& s) {
   sp.width = 1 + s.c + (s.c == 1);
   sp.kernel = r.coin() ? 3 : 1;
   const int flavor = s.flavor % 4;
-  sp.vijp = static_cast<ConvVijp>(flavor);
+  sp.strategy = static_cast<ConvStrategy>(flavor);
   sp.padding = flavor == 1 ? Padding::zero : flavor >= 2 ? Padding::circular : (r.coin() ? Padding::zero : Padding::circular);
   sp.block = 1 + static_cast<Index>(r.value(0, 2, 0));
   const Index ci = sp.in_channels, co = sp.out_channels, k = sp.kernel;
@@ -166,7 +166,7 @@ template <> OpCase<Conv2d> make_case<Conv2d>(const Shape& s) {
   sp.kernel = r.coin() ? 3 : 1;
   const int flavor = s.flavor % 4;
   const bool expanding = flavor == 3 && r.coin();
-  sp.vijp = static_cast<ConvVijp>(flavor);
+  sp.strategy = static_cast<ConvStrategy>(flavor);
   sp.padding = flavor == 1 || expanding ? Padding::zero
                : flavor >= 2         ? Padding::circular
                                      : (r.coin() ? Padding::zero : Padding::circular);
@@ -202,6 +202,15 @@ template <> OpCase<PatchDownsample2d> make_case<PatchDownsample2d>(const Shape& 
   PatchDownsample2d<double> op(ci, ph * p, pw * p, p, M, r.matrix(co, 1, 8, 3));
   Mat<double> x = r.nonzero_matrix(op.in_dim(), s.batch, 16, 3);
   return finish<PatchDownsample2d>(std::move(op), r, s.batch, std::move(x));
+}
+
+// C ≤ 3 channels, block b = 2 (flavor 3: b = 3), H, W ≤ 2 blocks: in_dim ≤ 162.
+template <> OpCase<SpaceToDepth> make_case<SpaceToDepth>(const Shape& s) {
+  ExactRng r(s.seed);
+  const Index c = 1 + (s.a - 1) % 3, b = s.flavor == 3 ? 3 : 2;
+  SpaceToDepth<double> op(c, b * (1 + (s.b - 1) % 2), b * (1 + (s.c - 1) % 2), b);
+  Mat<double> x = r.nonzero_matrix(op.in_dim(), s.batch, 16, 3);
+  return finish<SpaceToDepth>(std::move(op), r, s.batch, std::move(x));
 }
 
 }  // namespace moonwalk::verify

@@ -90,7 +90,7 @@ template <template <class> class Op> Exact exact_facts(const OpCase<Op>& c) {
   return e;
 }
 
-#define MOONWALK_INSTANTIATE_EXACT(OP) template Exact exact_facts<OP>(const OpCase<OP>&);
+#define MOONWALK_INSTANTIATE_EXACT(OP, stem) template Exact exact_facts<OP>(const OpCase<OP>&);
 MOONWALK_OPERATORS(MOONWALK_INSTANTIATE_EXACT)
 
 }  // namespace moonwalk::verify

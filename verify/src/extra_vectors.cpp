@@ -108,15 +108,15 @@ nlohmann::json conv_cases() {
   struct S {
     Index ci, co, W, k;
     Padding pad;
-    ConvVijp v;
+    ConvStrategy v;
     Index block, batch;
   };
   const std::vector<S> shapes{
-      {3, 2, 17, 3, Padding::zero, ConvVijp::dense, 8, 2},      {4, 4, 21, 5, Padding::circular, ConvVijp::dense, 8, 1},
-      {5, 3, 17, 3, Padding::zero, ConvVijp::banded, 8, 2},     {4, 4, 33, 5, Padding::zero, ConvVijp::banded, 8, 1},
-      {5, 3, 17, 3, Padding::circular, ConvVijp::fft, 8, 2},    {4, 4, 32, 3, Padding::circular, ConvVijp::fft, 8, 3},
-      {2, 1, 1, 3, Padding::circular, ConvVijp::fft, 8, 1},     {5, 3, 17, 3, Padding::circular, ConvVijp::blocked, 4, 2},
-      {3, 3, 33, 5, Padding::zero, ConvVijp::blocked, 8, 1},    {4, 2, 9, 3, Padding::zero, ConvVijp::blocked, 8, 3}};
+      {3, 2, 17, 3, Padding::zero, ConvStrategy::dense, 8, 2},      {4, 4, 21, 5, Padding::circular, ConvStrategy::dense, 8, 1},
+      {5, 3, 17, 3, Padding::zero, ConvStrategy::banded, 8, 2},     {4, 4, 33, 5, Padding::zero, ConvStrategy::banded, 8, 1},
+      {5, 3, 17, 3, Padding::circular, ConvStrategy::fft, 8, 2},    {4, 4, 32, 3, Padding::circular, ConvStrategy::fft, 8, 3},
+      {2, 1, 1, 3, Padding::circular, ConvStrategy::fft, 8, 1},     {5, 3, 17, 3, Padding::circular, ConvStrategy::blocked, 4, 2},
+      {3, 3, 33, 5, Padding::zero, ConvStrategy::blocked, 8, 1},    {4, 2, 9, 3, Padding::zero, ConvStrategy::blocked, 8, 3}};
   std::uint64_t seed = 5000;
   for (const S& s : shapes) {
     ExactRng r(seed++);
@@ -153,19 +153,19 @@ nlohmann::json conv2d_cases() {
   struct S {
     Index ci, co, H, W, k;
     Padding pad;
-    ConvVijp v;
+    ConvStrategy v;
     Index block, batch;
   };
   const Padding zero = Padding::zero, circ = Padding::circular;
   const std::vector<S> shapes{
-      {3, 2, 5, 7, 3, zero, ConvVijp::dense, 8, 2},     {2, 3, 4, 5, 3, circ, ConvVijp::dense, 8, 1},
-      {2, 2, 5, 5, 5, zero, ConvVijp::dense, 8, 2},     {3, 2, 5, 7, 3, zero, ConvVijp::banded, 8, 2},
-      {2, 2, 6, 5, 5, zero, ConvVijp::banded, 8, 1},    {2, 1, 1, 9, 3, zero, ConvVijp::banded, 8, 1},
-      {3, 2, 5, 7, 3, circ, ConvVijp::fft, 8, 2},       {2, 2, 4, 6, 3, circ, ConvVijp::fft, 8, 3},
-      {2, 2, 5, 5, 5, circ, ConvVijp::fft, 8, 1},       {2, 2, 1, 8, 3, circ, ConvVijp::fft, 8, 1},
-      {3, 2, 6, 1, 3, circ, ConvVijp::fft, 8, 2},       {2, 1, 1, 1, 3, circ, ConvVijp::fft, 8, 1},
-      {3, 2, 9, 5, 3, circ, ConvVijp::blocked, 4, 2},   {2, 2, 13, 7, 5, circ, ConvVijp::blocked, 6, 1},
-      {2, 2, 7, 4, 3, zero, ConvVijp::blocked, 3, 1}};
+      {3, 2, 5, 7, 3, zero, ConvStrategy::dense, 8, 2},     {2, 3, 4, 5, 3, circ, ConvStrategy::dense, 8, 1},
+      {2, 2, 5, 5, 5, zero, ConvStrategy::dense, 8, 2},     {3, 2, 5, 7, 3, zero, ConvStrategy::banded, 8, 2},
+      {2, 2, 6, 5, 5, zero, ConvStrategy::banded, 8, 1},    {2, 1, 1, 9, 3, zero, ConvStrategy::banded, 8, 1},
+      {3, 2, 5, 7, 3, circ, ConvStrategy::fft, 8, 2},       {2, 2, 4, 6, 3, circ, ConvStrategy::fft, 8, 3},
+      {2, 2, 5, 5, 5, circ, ConvStrategy::fft, 8, 1},       {2, 2, 1, 8, 3, circ, ConvStrategy::fft, 8, 1},
+      {3, 2, 6, 1, 3, circ, ConvStrategy::fft, 8, 2},       {2, 1, 1, 1, 3, circ, ConvStrategy::fft, 8, 1},
+      {3, 2, 9, 5, 3, circ, ConvStrategy::blocked, 4, 2},   {2, 2, 13, 7, 5, circ, ConvStrategy::blocked, 6, 1},
+      {2, 2, 7, 4, 3, zero, ConvStrategy::blocked, 3, 1}};
   std::uint64_t seed = 9000;
   for (const S& s : shapes) {
     ExactRng r(seed++);

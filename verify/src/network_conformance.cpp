@@ -46,9 +46,9 @@ std::string prob_summary(const Problem& p) {
   for (std::size_t i = 0; i < p.net.depth(); ++i) {
     out += " " + p.net.layer_name(i);
     if (const auto* conv = std::get_if<reference::Conv1d<double>>(&p.net.layers[i]))
-      out += std::string("/") + reference::conv_vijp_name(conv->spec().vijp);
+      out += std::string("/") + reference::conv_strategy_name(conv->spec().strategy);
     if (const auto* conv = std::get_if<reference::Conv2d<double>>(&p.net.layers[i]))
-      out += std::string("/") + reference::conv_vijp_name(conv->spec().vijp);
+      out += std::string("/") + reference::conv_strategy_name(conv->spec().strategy);
   }
   return out + ", batch " + std::to_string(p.x0.cols());
 }

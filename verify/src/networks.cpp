@@ -70,9 +70,9 @@ nlohmann::json dense_layer(ExactRng& r, Index in, Index out) {
 // |n| ≤ 8, as verify/src/cases.cpp draws them: J has full row rank with
 // σ_min ≥ 1/4, and the blocked recurrence stays contractive (tap 0 dominant).
 nlohmann::json conv_layer(ExactRng& r, Index ci, Index co, Index width, Index kernel, int strategy) {
-  const ConvVijp v = static_cast<ConvVijp>(strategy % 4);
-  const bool circular = v == ConvVijp::fft || ((v == ConvVijp::dense || v == ConvVijp::blocked) && r.coin());
-  const Index dominant = v == ConvVijp::blocked ? 0 : (kernel - 1) / 2;
+  const ConvStrategy v = static_cast<ConvStrategy>(strategy % 4);
+  const bool circular = v == ConvStrategy::fft || ((v == ConvStrategy::dense || v == ConvStrategy::blocked) && r.coin());
+  const Index dominant = v == ConvStrategy::blocked ? 0 : (kernel - 1) / 2;
   Vec<double> p(co * ci * kernel + co);
   p.head(co * ci * kernel) = r.matrix(co * ci * kernel, 1, 8, 7);
   for (Index o = 0; o < co; ++o) p((o * ci + o) * kernel + dominant) += 1;
@@ -83,7 +83,7 @@ nlohmann::json conv_layer(ExactRng& r, Index ci, Index co, Index width, Index ke
           {"width", width},
           {"kernel", kernel},
           {"padding", circular ? "circular" : "zero"},
-          {"strategy", conv_vijp_name(v)},
+          {"strategy", conv_strategy_name(v)},
           {"block", 1 + static_cast<Index>(r.value(0, 2, 0))},
           {"params", params_json(p)}};
 }
@@ -92,9 +92,9 @@ nlohmann::json conv_layer(ExactRng& r, Index ci, Index co, Index width, Index ke
 // recurrence reads k² − 1 taps, so its contraction ρ = ‖W_00⁻¹‖ Σ ‖W_ab‖
 // needs them smaller than in 1-D to stay below 1.
 nlohmann::json conv2d_layer(ExactRng& r, Index ci, Index co, Index height, Index width, Index kernel, int strategy) {
-  const ConvVijp v = static_cast<ConvVijp>(strategy % 4);
-  const bool circular = v == ConvVijp::fft || ((v == ConvVijp::dense || v == ConvVijp::blocked) && r.coin());
-  const Index dominant = v == ConvVijp::blocked ? 0 : (kernel - 1) / 2;
+  const ConvStrategy v = static_cast<ConvStrategy>(strategy % 4);
+  const bool circular = v == ConvStrategy::fft || ((v == ConvStrategy::dense || v == ConvStrategy::blocked) && r.coin());
+  const Index dominant = v == ConvStrategy::blocked ? 0 : (kernel - 1) / 2;
   const Index taps = kernel * kernel;
   Vec<double> p(co * ci * taps + co);
   p.head(co * ci * taps) = r.matrix(co * ci * taps, 1, 8, 8);
@@ -107,7 +107,7 @@ nlohmann::json conv2d_layer(ExactRng& r, Index ci, Index co, Index height, Index
           {"width", width},
           {"kernel", kernel},
           {"padding", circular ? "circular" : "zero"},
-          {"strategy", conv_vijp_name(v)},
+          {"strategy", conv_strategy_name(v)},
           {"block", 1 + static_cast<Index>(r.value(0, 1, 0))},
           {"params", params_json(p)}};
 }
@@ -179,8 +179,9 @@ nlohmann::json conv_relu(const Shape& s, ExactRng& r) {
   return {{"layers", layers}, {"loss", loss_for(r, classes)}};
 }
 
-// Every layer submersive: the patch map and the last dense are wide, so the
-// only fragments are the blocked strategy's seeds.
+// The patch map and the last dense are wide, so the only fragments are the
+// blocked strategy's seeds, unless flavor bit 1 makes the patch map
+// rank-deficient.
 nlohmann::json conv_leaky(const Shape& s, ExactRng& r) {
   Index channels = clamp(s.b, 1, 4);
   const Index patch = 2 + (s.flavor & 1), patches = clamp(s.c, 1, 3), width = patch * patches;
@@ -190,6 +191,10 @@ nlohmann::json conv_leaky(const Shape& s, ExactRng& r) {
   const Index co = 2 + static_cast<Index>(r.value(0, static_cast<int>(n) - 2, 0));
   Mat<double> M = r.matrix(co, n, 8, 7);
   for (Index o = 0; o < co; ++o) M(o, o) += 1;  // [I 0] + perturbation: full row rank, well conditioned
+  // flavor bit 1: the last row repeats the first, exactly in every precision,
+  // so rank M = C_out − 1 and every patch has a fragment, which Phase II must
+  // take from the residual alone.
+  if (s.flavor & 2) M.row(co - 1) = M.row(0);
   Vec<double> p(co * n + co);
   p << Eigen::Map<const Vec<double>>(M.data(), co * n), r.matrix(co, 1, 8, 3);
   layers.push_back({{"op", "patch_downsample1d"}, {"in_channels", channels}, {"out_channels", co},
@@ -234,6 +239,10 @@ nlohmann::json conv2d_relu(const Shape& s, ExactRng& r) {
     const Index n = channels * 4, co = std::min<Index>(n, channels + 1);
     Mat<double> M = r.matrix(co, n, 8, 7);
     for (Index o = 0; o < co; ++o) M(o, o) += 1;  // [I 0] + perturbation: full row rank, well conditioned
+  // flavor bit 1: the last row repeats the first, exactly in every precision,
+  // so rank M = C_out − 1 and every patch has a fragment, which Phase II must
+  // take from the residual alone.
+  if (s.flavor & 2) M.row(co - 1) = M.row(0);
     Vec<double> p(co * n + co);
     p << Eigen::Map<const Vec<double>>(M.data(), co * n), r.matrix(co, 1, 8, 3);
     layers.push_back({{"op", "patch_downsample2d"}, {"in_channels", channels}, {"out_channels", co}, {"height", height},
@@ -274,17 +283,13 @@ nlohmann::json mixed(const Shape& s, ExactRng& r) {
 }
 
 template <template <class> class Op> nlohmann::json layer_json(const Op<double>& op) {
-  if constexpr (HasConfig<Op>::value) {
-    nlohmann::json j = op_config<Op>(op);
-    j["op"] = Op<double>::name;
-    nlohmann::json p = nlohmann::json::array();
-    const Vec<double> theta = op.params();
-    for (Index i = 0; i < theta.size(); ++i) p.push_back(decimal(theta(i)));
-    j["params"] = p;
-    return j;
-  } else {
-    throw std::invalid_argument(std::string("network spec: operator '") + Op<double>::name + "' has no configuration");
-  }
+  nlohmann::json j = op_config<Op>(op);
+  j["op"] = Op<double>::name;
+  nlohmann::json p = nlohmann::json::array();
+  const Vec<double> theta = op.params();
+  for (Index i = 0; i < theta.size(); ++i) p.push_back(decimal(theta(i)));
+  j["params"] = p;
+  return j;
 }
 
 }  // namespace
@@ -344,7 +349,10 @@ Problem scaled_problem(const Problem& p, double c) {
 
 namespace {
 
-// docs/spec.md, conv2d blocked: positions (r, q) in raster order r·W + q.
+// The seed count written afresh from docs/spec.md (conv2d, blocked), not from
+// the operator's or the kernels' own rule (reference/ops/conv_geometry.hpp):
+// ledger_consistency compares the ledger with this independent count, so a
+// wrong rule in the shared geometry cannot confirm itself.
 Index conv2d_seeds(const Conv2dSpec& sp) {
   const Index H = sp.height, W = sp.width, k = sp.kernel, p = (k - 1) / 2, B = sp.block;
   const bool circular = sp.padding == Padding::circular;
@@ -373,9 +381,9 @@ Index conv2d_seeds(const Conv2dSpec& sp) {
 
 Index blocked_checkpoint_per_sample(const Network<double>& net, std::size_t i) {
   if (const auto* conv2 = std::get_if<Conv2d<double>>(&net.layers[i]))
-    return conv2->spec().vijp == ConvVijp::blocked ? conv2d_seeds(conv2->spec()) * conv2->spec().out_channels : 0;
+    return conv2->spec().strategy == ConvStrategy::blocked ? conv2d_seeds(conv2->spec()) * conv2->spec().out_channels : 0;
   const auto* conv = std::get_if<Conv1d<double>>(&net.layers[i]);
-  if (!conv || conv->spec().vijp != ConvVijp::blocked) return 0;
+  if (!conv || conv->spec().strategy != ConvStrategy::blocked) return 0;
   const Conv1dSpec& sp = conv->spec();
   const Index W = sp.width, p = (sp.kernel - 1) / 2, B = sp.block;
   const bool circular = sp.padding == Padding::circular;

@@ -24,21 +24,11 @@ inline int weight_shift(Index fan_in) {
   return s;
 }
 
-// cond of J from double singular values, the nonzero ones (relative to
-// √ε(double)): the explicit cases are far from singular on their row space.
-inline double double_cond(const Mat<double>& J) {
-  Eigen::JacobiSVD<Mat<double>> svd(J);
-  const auto& s = svd.singularValues();
-  if (s.size() == 0 || s(0) == 0) return 1;
-  double smin = s(0);
-  for (Index i = 0; i < s.size(); ++i)
-    if (s(i) > std::sqrt(std::numeric_limits<double>::epsilon()) * s(0)) smin = s(i);
-  return s(0) / smin;
-}
-
+// The largest numerical cond of J over the batch: the explicit cases are far
+// from singular on their row space.
 template <template <class> class Op> double double_cond(const Op<double>& op, const Mat<double>& x) {
   double c = 1;
-  for (Index b = 0; b < x.cols(); ++b) c = std::max(c, double_cond(op.jacobian(Vec<double>(x.col(b)))));
+  for (Index b = 0; b < x.cols(); ++b) c = std::max(c, numerical_cond(op.jacobian(Vec<double>(x.col(b)))));
   return c;
 }
 
@@ -70,8 +60,8 @@ nlohmann::json operator_vector(const std::string& name, const Op<double>& op, Ve
     err["float"][key] = e32;
     err["double"][key] = e64;
     const double c = key == "vijp" ? cond : 1.0;
-    tol["float"][key] = 2 * e32 + bound<float>(n, 1.0, c);
-    tol["double"][key] = 2 * e64 + bound<double>(n, 1.0, c);
+    tol["float"][key] = self_calibrated(e32, bound<float>(n, 1.0, c));
+    tol["double"][key] = self_calibrated(e64, bound<double>(n, 1.0, c));
   }
   return {{"name", name},
           {"config", op_config<Op>(op)},
@@ -120,8 +110,8 @@ nlohmann::json loss_vector(const std::string& name, nlohmann::json config, const
     const double e32 = relative_error(got32.at(key), value), e64 = relative_error(got64.at(key), value);
     err["float"][key] = e32;
     err["double"][key] = e64;
-    tol["float"][key] = 2 * e32 + bound<float>(n, 1.0);
-    tol["double"][key] = 2 * e64 + bound<double>(n, 1.0);
+    tol["float"][key] = self_calibrated(e32, bound<float>(n, 1.0));
+    tol["double"][key] = self_calibrated(e64, bound<double>(n, 1.0));
   }
   return {{"name", name}, {"config", std::move(config)}, {"x", matrix_json(x)},
           {"expected", exp}, {"reference_error", err},    {"tolerance", tol}};
@@ -138,13 +128,13 @@ inline reference::Conv1d<double> conv1d_op(ExactRng& r, const reference::Conv1dS
   while (double(s.kernel) * std::sqrt(double(s.out_channels * s.in_channels)) * std::ldexp(1.0, 3 - shift) > 0.75)
     ++shift;
   Vec<double> w = r.matrix(s.out_channels * s.in_channels * s.kernel, 1, 8, shift).col(0);
-  const Index dominant = s.vijp == reference::ConvVijp::blocked ? 0 : (s.kernel - 1) / 2;
+  const Index dominant = s.strategy == reference::ConvStrategy::blocked ? 0 : (s.kernel - 1) / 2;
   for (Index o = 0; o < std::min(s.out_channels, s.in_channels); ++o) w((o * s.in_channels + o) * s.kernel + dominant) += 1;
   return reference::Conv1d<double>(s, w, r.matrix(s.out_channels, 1, 8, 3).col(0));
 }
 
 inline reference::Conv2d<double> conv2d_op(ExactRng& r, const reference::Conv2dSpec& s) {
-  const bool blocked = s.vijp == reference::ConvVijp::blocked;
+  const bool blocked = s.strategy == reference::ConvStrategy::blocked;
   const bool expanding = blocked && s.padding == reference::Padding::zero;
   const Index k = s.kernel;
   int shift = expanding ? 9 : 8;

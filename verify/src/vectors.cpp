@@ -1,5 +1,7 @@
 #include "moonwalk/verify/vectors.hpp"
 
+#include "moonwalk/verify/json_file.hpp"
+
 #include "moonwalk/verify/decimal.hpp"
 #include "moonwalk/verify/exact.hpp"
 #include "moonwalk/verify/network_properties.hpp"
@@ -116,36 +118,36 @@ void grade_cases(const nlohmann::json& doc, const std::string& prec, const CaseS
 struct ConvCase {
   Index ci, co, H, W, k;
   reference::Padding pad;
-  reference::ConvVijp v;
+  reference::ConvStrategy v;
   Index block, batch;
 };
 const std::vector<ConvCase>& conv1d_cases() {
-  using reference::ConvVijp;
+  using reference::ConvStrategy;
   const auto zero = reference::Padding::zero, circ = reference::Padding::circular;
   // H unused. W = 10, B = 4 (k = 3) and W = 13, B = 6 (k = 5) leave unseeded
   // positions in every block in both paddings.
   static const std::vector<ConvCase> cases{
-      {3, 2, 1, 10, 3, zero, ConvVijp::dense, 4, 2},   {3, 2, 1, 10, 3, circ, ConvVijp::dense, 4, 1},
-      {3, 2, 1, 10, 3, zero, ConvVijp::banded, 4, 2},  {3, 2, 1, 10, 3, circ, ConvVijp::fft, 4, 2},
-      {3, 2, 1, 10, 3, zero, ConvVijp::blocked, 4, 2}, {3, 2, 1, 10, 3, circ, ConvVijp::blocked, 4, 1},
-      {2, 2, 1, 13, 5, zero, ConvVijp::dense, 6, 1},   {2, 2, 1, 13, 5, circ, ConvVijp::dense, 6, 2},
-      {2, 2, 1, 13, 5, zero, ConvVijp::banded, 6, 1},  {2, 2, 1, 13, 5, circ, ConvVijp::fft, 6, 2},
-      {2, 2, 1, 13, 5, zero, ConvVijp::blocked, 6, 2}, {2, 2, 1, 13, 5, circ, ConvVijp::blocked, 6, 1}};
+      {3, 2, 1, 10, 3, zero, ConvStrategy::dense, 4, 2},   {3, 2, 1, 10, 3, circ, ConvStrategy::dense, 4, 1},
+      {3, 2, 1, 10, 3, zero, ConvStrategy::banded, 4, 2},  {3, 2, 1, 10, 3, circ, ConvStrategy::fft, 4, 2},
+      {3, 2, 1, 10, 3, zero, ConvStrategy::blocked, 4, 2}, {3, 2, 1, 10, 3, circ, ConvStrategy::blocked, 4, 1},
+      {2, 2, 1, 13, 5, zero, ConvStrategy::dense, 6, 1},   {2, 2, 1, 13, 5, circ, ConvStrategy::dense, 6, 2},
+      {2, 2, 1, 13, 5, zero, ConvStrategy::banded, 6, 1},  {2, 2, 1, 13, 5, circ, ConvStrategy::fft, 6, 2},
+      {2, 2, 1, 13, 5, zero, ConvStrategy::blocked, 6, 2}, {2, 2, 1, 13, 5, circ, ConvStrategy::blocked, 6, 1}};
   return cases;
 }
 const std::vector<ConvCase>& conv2d_cases() {
-  using reference::ConvVijp;
+  using reference::ConvStrategy;
   const auto zero = reference::Padding::zero, circ = reference::Padding::circular;
   // Blocks of 3 rows in 7 (k = 3), of 3 in 8 (k = 5, zero) and of 6 in 9
   // (k = 5, circular): each leaves unseeded rows, and the circular cases
   // unseeded columns; dense at 2·HW ≤ 50 unknowns.
   static const std::vector<ConvCase> cases{
-      {2, 2, 5, 4, 3, zero, ConvVijp::dense, 3, 1},   {2, 2, 5, 4, 3, circ, ConvVijp::dense, 3, 2},
-      {3, 2, 7, 5, 3, zero, ConvVijp::banded, 3, 2},  {3, 2, 7, 5, 3, circ, ConvVijp::fft, 3, 1},
-      {3, 2, 7, 5, 3, zero, ConvVijp::blocked, 3, 2}, {3, 2, 7, 5, 3, circ, ConvVijp::blocked, 3, 1},
-      {2, 2, 5, 5, 5, zero, ConvVijp::dense, 3, 1},   {2, 2, 5, 5, 5, circ, ConvVijp::dense, 3, 1},
-      {2, 2, 8, 6, 5, zero, ConvVijp::banded, 3, 1},  {2, 2, 8, 6, 5, circ, ConvVijp::fft, 3, 2},
-      {2, 2, 8, 6, 5, zero, ConvVijp::blocked, 3, 2}, {2, 2, 9, 7, 5, circ, ConvVijp::blocked, 6, 1}};
+      {2, 2, 5, 4, 3, zero, ConvStrategy::dense, 3, 1},   {2, 2, 5, 4, 3, circ, ConvStrategy::dense, 3, 2},
+      {3, 2, 7, 5, 3, zero, ConvStrategy::banded, 3, 2},  {3, 2, 7, 5, 3, circ, ConvStrategy::fft, 3, 1},
+      {3, 2, 7, 5, 3, zero, ConvStrategy::blocked, 3, 2}, {3, 2, 7, 5, 3, circ, ConvStrategy::blocked, 3, 1},
+      {2, 2, 5, 5, 5, zero, ConvStrategy::dense, 3, 1},   {2, 2, 5, 5, 5, circ, ConvStrategy::dense, 3, 1},
+      {2, 2, 8, 6, 5, zero, ConvStrategy::banded, 3, 1},  {2, 2, 8, 6, 5, circ, ConvStrategy::fft, 3, 2},
+      {2, 2, 8, 6, 5, zero, ConvStrategy::blocked, 3, 2}, {2, 2, 9, 7, 5, circ, ConvStrategy::blocked, 6, 1}};
   return cases;
 }
 
@@ -186,21 +188,19 @@ struct Exporter {
   std::vector<std::string>& written;
 
   template <template <class> class Op> void operator()() const {
-    if constexpr (HasConfig<Op>::value) {
-      nlohmann::json cases = nlohmann::json::array();
-      int k = 0;
-      std::vector<Shape> shapes = vector_shapes();
-      std::mt19937_64 g(options.seed);
-      for (int i = 0; i < options.cases; ++i) shapes.push_back(random_shape(g));
-      for (const Shape& s : shapes) {
-        const OpCase<Op> c = make_case<Op>(s);
-        const Exact e = exact_facts(c);
-        cases.push_back(detail::operator_vector<Op>(std::string(Op<double>::name) + "-" + std::to_string(k++), c.op,
-                                                    VectorInputs{c.x, c.xdot, c.pdot, c.delta, {}, {}}, e.cond));
-      }
-      for (auto& c : explicit_cases<Op>(k)) cases.push_back(std::move(c));
-      written.push_back(detail::write_vector_file(dir, Op<double>::name, cases));
+    nlohmann::json cases = nlohmann::json::array();
+    int k = 0;
+    std::vector<Shape> shapes = vector_shapes();
+    std::mt19937_64 g(options.seed);
+    for (int i = 0; i < options.cases; ++i) shapes.push_back(random_shape(g));
+    for (const Shape& s : shapes) {
+      const OpCase<Op> c = make_case<Op>(s);
+      const Exact e = exact_facts(c);
+      cases.push_back(detail::operator_vector<Op>(std::string(Op<double>::name) + "-" + std::to_string(k++), c.op,
+                                                  VectorInputs{c.x, c.xdot, c.pdot, c.delta, {}, {}}, e.cond));
     }
+    for (auto& c : explicit_cases<Op>(k)) cases.push_back(std::move(c));
+    written.push_back(detail::write_vector_file(dir, Op<double>::name, cases));
   }
 };
 
@@ -215,9 +215,9 @@ template <class S, template <class> class Op> CaseSource reference_source() {
 }
 
 nlohmann::json read_vector_file(const std::string& path, const std::string& format) {
-  const nlohmann::json doc = nlohmann::json::parse(std::ifstream(path));
-  if (doc.at("format") != format || doc.at("version") != 1)
-    throw std::invalid_argument(path + ": not a " + format + " version 1 file");
+  nlohmann::json doc = read_json_file(path);
+  if (!doc.is_object() || doc.value("format", nlohmann::json()) != format || doc.value("version", nlohmann::json()) != 1)
+    throw config::ConfigError(path + ": not a " + format + " version 1 file");
   return doc;
 }
 
@@ -226,13 +226,11 @@ struct Checker {
   Grades& grades;
 
   template <template <class> class Op> void operator()() const {
-    if constexpr (HasConfig<Op>::value) {
-      const std::string path = dir + "/" + Op<double>::name + ".json";
-      if (!std::filesystem::exists(path)) return;
-      const nlohmann::json doc = read_vector_file(path, "moonwalk-vectors");
-      grade_cases(doc, "float", reference_source<float, Op>(), grades);
-      grade_cases(doc, "double", reference_source<double, Op>(), grades);
-    }
+    const std::string path = dir + "/" + Op<double>::name + ".json";
+    if (!std::filesystem::exists(path)) return;
+    const nlohmann::json doc = read_vector_file(path, "moonwalk-vectors");
+    grade_cases(doc, "float", reference_source<float, Op>(), grades);
+    grade_cases(doc, "double", reference_source<double, Op>(), grades);
   }
 };
 
@@ -355,7 +353,7 @@ void export_network_precision(const Problem& p, const NetFacts& f, const NetOutp
       const double e = relative_error(net_output(got, key), net_output(expected, key));
       const double kappa = key != "loss" && inverts(m) ? f.amplification : 1.0;
       c["reference_error"][prec][name][key] = e;
-      c["tolerance"][prec][name][key] = 2 * e + bound<S>(f.terms, 1.0, kappa);
+      c["tolerance"][prec][name][key] = self_calibrated(e, bound<S>(f.terms, 1.0, kappa));
     }
   };
   for (std::size_t k = 0; k < all_methods().size(); ++k) {
@@ -560,11 +558,7 @@ struct Results {
 
   explicit Results(const std::vector<std::string>& files) {
     for (const std::string& path : files) {
-      std::ifstream in(path);
-      if (!in) throw std::invalid_argument("judge: cannot read '" + path + "'");
-      const nlohmann::json doc = nlohmann::json::parse(in);
-      if (doc.at("format") != "moonwalk-results" || doc.at("version") != 1)
-        throw std::invalid_argument(path + ": not a moonwalk-results version 1 file");
+      const nlohmann::json doc = read_vector_file(path, "moonwalk-results");
       for (const auto& r : doc.at("results")) {
         const Key k{r.at("case").get<std::string>(), r.value("method", std::string()), r.at("precision").get<std::string>(),
                     r.at("output").get<std::string>()};
@@ -616,8 +610,7 @@ bool is_network_file(const std::string& path) { return std::filesystem::path(pat
 double relative_error(const Mat<mp50>& computed, const Mat<mp50>& expected) {
   if (computed.rows() != expected.rows() || computed.cols() != expected.cols())
     return std::numeric_limits<double>::infinity();
-  const mp50 diff = (computed - expected).norm(), ref = expected.norm();
-  return to_double(ref > 0 ? mp50(diff / ref) : diff);
+  return to_double(tolerance::relative_error<mp50>((computed - expected).norm(), expected.norm()));
 }
 
 std::vector<std::string> export_vectors(const std::string& dir, const ExportOptions& o) {
@@ -694,14 +687,12 @@ struct ResultsWriter {
   nlohmann::json& out;
 
   template <template <class> class Op> void operator()() const {
-    if constexpr (HasConfig<Op>::value) {
-      const std::string path = dir + "/" + Op<double>::name + ".json";
-      if (!std::filesystem::exists(path)) return;
-      const nlohmann::json doc = read_vector_file(path, "moonwalk-vectors");
-      for (const auto& c : doc.at("cases")) {
-        record(out, c.at("name").get<std::string>(), "", "float", reference_source<float, Op>()(c));
-        record(out, c.at("name").get<std::string>(), "", "double", reference_source<double, Op>()(c));
-      }
+    const std::string path = dir + "/" + Op<double>::name + ".json";
+    if (!std::filesystem::exists(path)) return;
+    const nlohmann::json doc = read_vector_file(path, "moonwalk-vectors");
+    for (const auto& c : doc.at("cases")) {
+      record(out, c.at("name").get<std::string>(), "", "float", reference_source<float, Op>()(c));
+      record(out, c.at("name").get<std::string>(), "", "double", reference_source<double, Op>()(c));
     }
   }
 };

@@ -4,6 +4,7 @@
 // method kept between its sweeps. Exit 1 when any row fails.
 #include "commands.hpp"
 
+#include "moonwalk/verify/json_file.hpp"
 #include "moonwalk/verify/methods.hpp"
 
 #include <fmt/format.h>
@@ -32,7 +33,7 @@ nlohmann::json default_network(const std::string& activation, int depth) {
                       {"padding", "zero"}, {"strategy", "banded"}, {"fan_in", C * 3}});
     if (activation == "relu") layers.push_back({{"op", "relu"}, {"dim", C * W}});
     else if (activation == "leaky_relu") layers.push_back({{"op", "leaky_relu"}, {"dim", C * W}, {"alpha", 0.5}});
-    else throw std::invalid_argument("--activation must be relu or leaky_relu");
+    else throw CLI::ValidationError("--activation", "must be relu or leaky_relu");
   }
   layers.push_back({{"op", "global_avg_pool"}, {"channels", C}, {"positions", W}});
   layers.push_back({{"op", "dense"}, {"in", C}, {"out", 3}});
@@ -107,15 +108,11 @@ void run_precision(const Problem& p, const Vec<mp50>& exact, const MethodOptions
   }
 }
 
-int run_check(const std::string& net_file, const std::string& activation, int depth, const MethodOptions& o, bool json) {
-  nlohmann::json spec;
-  if (net_file.empty()) spec = default_network(activation, depth);
-  else {
-    std::ifstream in(net_file);
-    if (!in) throw std::invalid_argument("cannot read '" + net_file + "'");
-    spec = nlohmann::json::parse(in);
-  }
-  const Problem p = problem_from_json(spec);
+int run_check(const std::string& net_file, const std::string& activation, int depth, const MethodOptions& o, bool json,
+              std::size_t max_bytes) {
+  const nlohmann::json spec = net_file.empty() ? default_network(activation, depth) : read_json_file(net_file);
+  const Problem p = in_file(net_file.empty() ? "the built-in network" : net_file,
+                            [&] { return problem_from_json(spec, max_bytes); });
   const Vec<mp50> exact = flatten(run_method(Method::backprop, p.net.cast<mp50>(), Mat<mp50>(p.x0.cast<mp50>())));
   std::vector<Row> rows;
   run_precision<float>(p, exact, o, rows);
@@ -188,6 +185,9 @@ void add_check_command(CLI::App& app) {
   sub->add_option("--depth", *depth, "conv blocks in the built-in net")->check(CLI::Range(1, 64));
   sub->add_option("--anchor-every", o->anchor_every, "moonwalk_mixed: keep the full cotangent every k layers");
   sub->add_flag("--json", *json, "print the table as JSON");
+  auto max_bytes = std::make_shared<std::size_t>(default_max_bytes());
+  sub->add_option("--max-bytes", *max_bytes, "refuse a --net whose tensors need more (50-digit scalars)")
+      ->capture_default_str();
   auto fault = std::make_shared<std::string>();
   auto fault_at = std::make_shared<std::string>();
   auto fault_size = std::make_shared<double>(std::ldexp(1.0, -20));
@@ -205,12 +205,12 @@ void add_check_command(CLI::App& app) {
       auto& f = opts.faults;
       f.kind = *fault == "vijp_bias" ? K::vijp_bias : *fault == "fragment" ? K::fragment : K::anchor;
       f.size = *fault_size;
-      if (fault_at->empty()) throw std::invalid_argument("--fault needs --fault-at (an operator name or a layer index)");
+      if (fault_at->empty()) throw CLI::ValidationError("--fault", "needs --fault-at (an operator name or a layer index)");
       if (std::all_of(fault_at->begin(), fault_at->end(), [](unsigned char c) { return std::isdigit(c); }))
         f.layer = std::stoul(*fault_at);
       else f.op = *fault_at;
     }
-    return run_check(*net, *activation, *depth, opts, *json);
+    return run_check(*net, *activation, *depth, opts, *json, *max_bytes);
   });
 }
 

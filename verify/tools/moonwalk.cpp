@@ -9,6 +9,13 @@ int main(int argc, char** argv) {
   moonwalk::tools::add_study_command(app);
   moonwalk::tools::add_check_command(app);
   moonwalk::tools::add_crosscheck_command(app);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::RuntimeError& e) {  // a subcommand's own exit code (commands.hpp)
+    return e.get_exit_code();
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);  // prints help, or the usage error
+    return rc == 0 ? 0 : moonwalk::tools::kUsageExitCode;
+  }
   return 0;
 }

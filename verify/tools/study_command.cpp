@@ -23,7 +23,7 @@ namespace {
 
 using reference::Conv1d;
 using reference::Conv1dSpec;
-using reference::ConvVijp;
+using reference::ConvStrategy;
 using reference::Index;
 using reference::Mat;
 using reference::Padding;
@@ -69,16 +69,16 @@ int run_study(const StudyOptions& opt) {
   std::cout << "| init | C | W | strategy | padding | B | cond(J) | fragment/sample (float, double) | float | double | 50 digits |\n"
             << "|---|---|---|---|---|---|---|---|---|---|---|\n";
   struct Strategy {
-    ConvVijp v;
+    ConvStrategy v;
     Padding pad;
     bool whole_width;
   };
-  const Strategy strategies[] = {{ConvVijp::dense, Padding::zero, false},
-                                 {ConvVijp::banded, Padding::zero, false},
-                                 {ConvVijp::fft, Padding::circular, false},
-                                 {ConvVijp::blocked, Padding::zero, false},
-                                 {ConvVijp::blocked, Padding::zero, true},
-                                 {ConvVijp::blocked, Padding::circular, false}};
+  const Strategy strategies[] = {{ConvStrategy::dense, Padding::zero, false},
+                                 {ConvStrategy::banded, Padding::zero, false},
+                                 {ConvStrategy::fft, Padding::circular, false},
+                                 {ConvStrategy::blocked, Padding::zero, false},
+                                 {ConvStrategy::blocked, Padding::zero, true},
+                                 {ConvStrategy::blocked, Padding::circular, false}};
   for (bool first_tap : {false, true})
     for (Index c : opt.channels)
       for (Index W : opt.widths) {
@@ -102,10 +102,10 @@ int run_study(const StudyOptions& opt) {
           const Conv1d<mp50> hp = op.cast<mp50>();
           const Mat<mp50> g = hp.vjp_input(hp.input_residual(x.cast<mp50>()), delta.cast<mp50>());
           // 50-digit dense QR of a (C·W)² Jacobian is too slow for a two-minute study.
-          const std::string exact = s.v == ConvVijp::dense ? "—" : show(rel_error<mp50>(op, x, g, delta));
+          const std::string exact = s.v == ConvStrategy::dense ? "—" : show(rel_error<mp50>(op, x, g, delta));
           std::cout << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {}, {} | {} | {} | {} |\n",
-                                   first_tap ? "first-tap" : "gaussian", c, W, reference::conv_vijp_name(s.v),
-                                   reference::padding_name(s.pad), s.v == ConvVijp::blocked ? std::to_string(B) : "—",
+                                   first_tap ? "first-tap" : "gaussian", c, W, reference::conv_strategy_name(s.v),
+                                   reference::padding_name(s.pad), s.v == ConvStrategy::blocked ? std::to_string(B) : "—",
                                    cond, op.cast<float>().fragment_size(x.col(0).cast<float>()),
                                    op.fragment_size(x.col(0)), show(rel_error<float>(op, x, g, delta)),
                                    show(rel_error<double>(op, x, g, delta)), exact);

@@ -1,5 +1,7 @@
 #include "moonwalk/cuda/check/json.hpp"
 
+#include "moonwalk/reference/tolerance_rules.hpp"
+
 #include <cmath>
 #include <cstdlib>
 #include <stdexcept>
@@ -16,7 +18,7 @@ WideMatrix read_matrix(const json& j) {
   return m;
 }
 
-Wide scalar(const json& j) { return j.is_string() ? std::strtold(j.get<std::string>().c_str(), nullptr) : j.get<Wide>(); }
+Wide scalar(const json& j) { return config::Node(j, "value").decimal(); }
 
 template <class S> HostMatrix<S> narrow(const WideMatrix& m) {
   HostMatrix<S> h(m.rows, m.cols);
@@ -33,79 +35,81 @@ template <class S> double relative_error(const HostMatrix<S>& got, const WideMat
     diff += d * d;
     ref += want.data[i] * want.data[i];
   }
-  return static_cast<double>(ref > 0 ? std::sqrt(diff / ref) : std::sqrt(diff));
+  return static_cast<double>(tolerance::relative_error(std::sqrt(diff), std::sqrt(ref)));
 }
 
 namespace {
 
-// The fields both convolution specs share; `block` defaults to the rows of
-// positions (one block).
-template <class Spec> void read_conv(const json& cfg, Spec& s, Index rows) {
-  s.in_channels = cfg.at("in_channels").get<Index>();
-  s.out_channels = cfg.at("out_channels").get<Index>();
-  s.kernel = cfg.at("kernel").get<Index>();
-  s.block = cfg.contains("block") ? cfg.at("block").get<Index>() : rows;
-  s.padding = cfg.at("padding").get<std::string>() == "zero" ? Padding::zero : Padding::circular;
-  const std::string v = cfg.at("strategy").get<std::string>();
-  bool known = false;
-  for (ConvVijp c : {ConvVijp::dense, ConvVijp::banded, ConvVijp::fft, ConvVijp::blocked})
-    if (v == conv_vijp_name(c)) s.vijp = c, known = true;
-  if (!known) throw std::runtime_error("config: unknown conv strategy '" + v + "'");
+// θ split as the reference orders it: the weights, then the rest (the bias).
+// Its length must be what the configuration needs (config::dims).
+template <class S> struct Params {
+  const config::Node& where;
+  const std::vector<S>& theta;
+  template <class Config> std::vector<S> weights(const Config& c, Index n) const {
+    const Index total = config::dims(c).params;
+    if (static_cast<Index>(theta.size()) != total)
+      where.fail("has " + std::to_string(theta.size()) + " parameters, the configuration needs " + std::to_string(total));
+    return std::vector<S>(theta.begin(), theta.begin() + n);
+  }
+  std::vector<S> rest(Index n) const { return std::vector<S>(theta.begin() + n, theta.end()); }
+};
+
+// One builder per operator of the list, from its configuration.
+template <class S> Layer<S> build(Context& ctx, const config::Dense& c, const Params<S>& p) {
+  return Dense<S>(ctx, HostMatrix<S>(c.out, c.in, p.weights(c, c.out * c.in)), p.rest(c.out * c.in));
+}
+template <class S> Layer<S> build(Context& ctx, const config::LeakyRelu& c, const Params<S>& p) {
+  p.weights(c, 0);
+  return LeakyRelu<S>(ctx, c.dim, static_cast<S>(c.alpha));
+}
+template <class S> Layer<S> build(Context& ctx, const config::Relu& c, const Params<S>& p) {
+  p.weights(c, 0);
+  return Relu<S>(ctx, c.dim);
+}
+template <class S> Layer<S> build(Context& ctx, const config::Tanh& c, const Params<S>& p) {
+  p.weights(c, 0);
+  return Tanh<S>(ctx, c.dim);
+}
+template <class S> Layer<S> build(Context& ctx, const config::AdditiveCoupling& c, const Params<S>& p) {
+  return AdditiveCoupling<S>(ctx, c.half, c.hidden, p.weights(c, config::dims(c).params));
+}
+template <class S> Layer<S> build(Context& ctx, const config::GlobalAvgPool& c, const Params<S>& p) {
+  p.weights(c, 0);
+  return GlobalAvgPool<S>(ctx, c.channels, c.positions);
+}
+template <class S> Layer<S> build(Context& ctx, const config::Conv1d& c, const Params<S>& p) {
+  const Index w = c.out_channels * c.in_channels * c.kernel;
+  return Conv1d<S>(ctx, c, p.weights(c, w), p.rest(w));
+}
+template <class S> Layer<S> build(Context& ctx, const config::PatchDownsample1d& c, const Params<S>& p) {
+  const Index w = c.out_channels * c.in_channels * c.patch;
+  return PatchDownsample1d<S>(ctx, c.in_channels, c.width, c.patch,
+                              HostMatrix<S>(c.out_channels, c.in_channels * c.patch, p.weights(c, w)), p.rest(w));
+}
+template <class S> Layer<S> build(Context& ctx, const config::Conv2d& c, const Params<S>& p) {
+  const Index w = c.out_channels * c.in_channels * c.kernel * c.kernel;
+  return Conv2d<S>(ctx, c, p.weights(c, w), p.rest(w));
+}
+template <class S> Layer<S> build(Context& ctx, const config::PatchDownsample2d& c, const Params<S>& p) {
+  const Index w = c.out_channels * c.in_channels * c.patch * c.patch;
+  return PatchDownsample2d<S>(ctx, c.in_channels, c.height, c.width, c.patch,
+                              HostMatrix<S>(c.out_channels, c.in_channels * c.patch * c.patch, p.weights(c, w)),
+                              p.rest(w));
+}
+template <class S> Layer<S> build(Context& ctx, const config::SpaceToDepth& c, const Params<S>& p) {
+  p.weights(c, 0);
+  return SpaceToDepth<S>(ctx, c.channels, c.height, c.width, c.block);
 }
 
 }  // namespace
 
-Conv1dSpec conv1d_spec(const json& cfg) {
-  Conv1dSpec s;
-  s.width = cfg.at("width").get<Index>();
-  read_conv(cfg, s, s.width);
-  return s;
-}
-
-Conv2dSpec conv2d_spec(const json& cfg) {
-  Conv2dSpec s;
-  s.height = cfg.at("height").get<Index>();
-  s.width = cfg.at("width").get<Index>();
-  read_conv(cfg, s, s.height);
-  return s;
-}
-
 template <class S> Layer<S> make_layer(Context& ctx, const std::string& op, const json& cfg, const std::vector<S>& theta) {
-  auto dim = [&](const char* key) { return cfg.at(key).get<Index>(); };
-  auto split = [&](Index n) {
-    if (static_cast<Index>(theta.size()) < n) throw std::runtime_error(op + ": fewer parameters than the configuration needs");
-    return std::make_pair(std::vector<S>(theta.begin(), theta.begin() + n), std::vector<S>(theta.begin() + n, theta.end()));
-  };
-  if (op == "dense") {
-    const Index m = dim("out"), n = dim("in");
-    auto [w, b] = split(m * n);
-    return Dense<S>(ctx, HostMatrix<S>(m, n, std::move(w)), b);
-  }
-  if (op == "leaky_relu") return LeakyRelu<S>(ctx, dim("dim"), static_cast<S>(scalar(cfg.at("alpha"))));
-  if (op == "relu") return Relu<S>(ctx, dim("dim"));
-  if (op == "tanh") return Tanh<S>(ctx, dim("dim"));
-  if (op == "additive_coupling") return AdditiveCoupling<S>(ctx, dim("half"), dim("hidden"), theta);
-  if (op == "global_avg_pool") return GlobalAvgPool<S>(ctx, dim("channels"), dim("positions"));
-  if (op == "conv1d") {
-    const Conv1dSpec s = conv1d_spec(cfg);
-    auto [w, b] = split(s.out_channels * s.in_channels * s.kernel);
-    return Conv1d<S>(ctx, s, w, b);
-  }
-  if (op == "patch_downsample1d") {
-    const Index ci = dim("in_channels"), co = dim("out_channels"), k = dim("patch");
-    auto [w, b] = split(co * ci * k);
-    return PatchDownsample1d<S>(ctx, ci, dim("width"), k, HostMatrix<S>(co, ci * k, std::move(w)), b);
-  }
-  if (op == "conv2d") {
-    const Conv2dSpec s = conv2d_spec(cfg);
-    auto [w, b] = split(s.out_channels * s.in_channels * s.kernel * s.kernel);
-    return Conv2d<S>(ctx, s, w, b);
-  }
-  if (op == "patch_downsample2d") {
-    const Index ci = dim("in_channels"), co = dim("out_channels"), p = dim("patch");
-    auto [w, b] = split(co * ci * p * p);
-    return PatchDownsample2d<S>(ctx, ci, dim("height"), dim("width"), p, HostMatrix<S>(co, ci * p * p, std::move(w)), b);
-  }
+  const config::Node node(cfg, op);
+  const Params<S> p{node, theta};
+#define MOONWALK_BUILD(Type, stem) \
+  if (op == #stem) return build<S>(ctx, config::read<config::Type>(node), p);
+  MOONWALK_OPERATORS(MOONWALK_BUILD)
+#undef MOONWALK_BUILD
   throw std::runtime_error("no CUDA operator named '" + op + "'");
 }
 

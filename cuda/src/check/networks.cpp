@@ -84,7 +84,7 @@ template <class S> void check_network_case(Context& ctx, const json& c, const st
 }  // namespace
 
 template <class S> void check_networks(Context& ctx, const json& doc, Table& t) {
-  const std::string prec = precision_name<S>();
+  const std::string prec = scalar_name<S>();
   for (const json& c : doc.at("cases")) {
     const std::string name = c.at("name").get<std::string>();
     try {

@@ -1,5 +1,6 @@
 #include "moonwalk/cuda/check/crosscheck.hpp"
 #include "moonwalk/cuda/kernels/leaky_relu.hpp"
+#include "moonwalk/reference/tolerance_rules.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -63,14 +64,13 @@ std::size_t reference_residual_bytes(const std::string& op, Index units, std::si
 // fixes exactly (residual bytes and mask words, fragment sizes).
 template <class S, class Op>
 void check_case(Context& ctx, const Op& op, const std::string& opname, const std::string& subject, const json& c, Table& t) {
-  const std::string name = c.at("name").get<std::string>(), prec = precision_name<S>();
+  const std::string name = c.at("name").get<std::string>(), prec = scalar_name<S>();
   const Inputs<S> in = upload<S>(ctx, c);
   const Index batch = in.x.cols();
   // n·u: the scalars the operator reads per sample (in + out + params), the
   // batch it reduces over, and the elementary functions on the way.
   const double u = std::numeric_limits<S>::epsilon() / 2;
-  const double n = static_cast<double>(op.in_dim() + op.out_dim() + op.param_count() + batch +
-                                       4 * elementary_functions(opname));
+  const double n = tolerance::terms(op) + static_cast<double>(batch + 4 * elementary_functions(opname));
   const json& ref = c.at("reference_error").at(prec);
 
   const std::size_t held = ctx.arena().current(Category::input_residuals);
@@ -96,23 +96,21 @@ void check_case(Context& ctx, const Op& op, const std::string& opname, const std
   const DeviceFragment<S> f = op.fragment(in.x, in.delta);
   got["fragment"] = f.values.download();
   t.add(subject, prec, "fragment_size", name, f.size() == op.fragment_size(in.x), "fragment_size differs from the fragment's size");
-  if constexpr (detail::HasResidualFragment<Op, S>::value) {
-    const HostMatrix<S> from_residual = op.fragment(r, in.delta).values.download();
-    t.add(subject, prec, "fragment_size", name, from_residual.data == got["fragment"].data,
-          "the fragment from the residual differs from fragment(x, δ)");
-  }
+  const HostMatrix<S> from_residual = op.fragment(r, in.delta).values.download();
+  t.add(subject, prec, "fragment_size", name, from_residual.data == got["fragment"].data,
+        "the fragment from the residual differs from fragment(x, δ)");
   const json& want = c.at("expected");
   if (want.contains("vijp")) got["vijp"] = op.vijp(in.x, in.g, in.fragment).download();
   ctx.synchronize(opname.c_str());
   for (const auto& [key, value] : want.items()) {
     const double e = ref.at(key).template get<double>();
-    t.add(subject, prec, key, name, relative_error(got.at(key), read_matrix(value)), e, 2 * e + n * u);
+    t.add(subject, prec, key, name, relative_error(got.at(key), read_matrix(value)), e, tolerance::self_calibrated(e, n * u));
   }
 }
 
 template <class S, class Loss>
 void check_loss(Context& ctx, const Loss& loss, const std::string& opname, const json& c, Table& t) {
-  const std::string name = c.at("name").get<std::string>(), prec = precision_name<S>();
+  const std::string name = c.at("name").get<std::string>(), prec = scalar_name<S>();
   const DeviceMatrix<S> x = DeviceMatrix<S>::upload(ctx.arena(), narrow<S>(read_matrix(c.at("x"))));
   const double u = std::numeric_limits<S>::epsilon() / 2;
   const double n = static_cast<double>(x.size() + 4 * elementary_functions(opname));
@@ -122,7 +120,7 @@ void check_loss(Context& ctx, const Loss& loss, const std::string& opname, const
   got["gradient"] = loss.gradient(x).download();
   for (const auto& [key, value] : c.at("expected").items()) {
     const double e = ref.at(key).template get<double>();
-    t.add(opname, prec, key, name, relative_error(got.at(key), read_matrix(value)), e, 2 * e + n * u);
+    t.add(opname, prec, key, name, relative_error(got.at(key), read_matrix(value)), e, tolerance::self_calibrated(e, n * u));
   }
 }
 
@@ -152,7 +150,7 @@ template <class S> int check_operator(Context& ctx, const std::string& op, const
     try {
       check_vector<S>(ctx, op, subject, c, t);
     } catch (const std::exception& e) {
-      t.add(subject, precision_name<S>(), "forward", c.at("name").get<std::string>(), false, e.what());
+      t.add(subject, scalar_name<S>(), "forward", c.at("name").get<std::string>(), false, e.what());
     }
   }
   return cases;

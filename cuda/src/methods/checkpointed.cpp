@@ -13,11 +13,11 @@ template <class S> Gradients<S> checkpointed(const Network<S>& net, const HostMa
   const std::size_t s = static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(L))));
   Gradients<S> out;
   std::vector<DeviceMatrix<S>> checkpoints;  // input of segment k = layers [k·s, min(L, (k+1)·s))
-  DeviceMatrix<S> x = DeviceMatrix<S>::upload(a, x0, Category::anchors);
+  DeviceMatrix<S> x = DeviceMatrix<S>::upload(a, x0, Category::checkpoints);
   for (std::size_t i = 0; i < L; ++i) {
     DeviceMatrix<S> next = net.forward(i, x);
     if (i % s == 0) checkpoints.push_back(std::move(x));
-    if ((i + 1) % s == 0 && i + 1 < L) next.retag(Category::anchors);
+    if ((i + 1) % s == 0 && i + 1 < L) next.retag(Category::checkpoints);
     x = std::move(next);
   }
   out.loss = net.loss_value(x);

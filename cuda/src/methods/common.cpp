@@ -1,4 +1,5 @@
 #include "moonwalk/cuda/methods/common.hpp"
+#include "moonwalk/reference/tolerance_rules.hpp"
 
 #include <cmath>
 
@@ -30,8 +31,7 @@ template <class S> double relative_gap(const DeviceMatrix<S>& a, const DeviceMat
     d += e * e;
     n += static_cast<long double>(hb.data[k]) * hb.data[k];
   }
-  if (n == 0) return d == 0 ? 0.0 : INFINITY;
-  return static_cast<double>(std::sqrt(d / n));
+  return static_cast<double>(tolerance::relative_error(std::sqrt(d), std::sqrt(n)));
 }
 
 template <class S> void check_input(const Network<S>& net, const HostMatrix<S>& x0) {

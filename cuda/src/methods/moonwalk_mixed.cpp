@@ -28,7 +28,7 @@ template <class S> Gradients<S> moonwalk_mixed(const Network<S>& net, const Host
   auto anchored = [&](std::size_t i) { return o.anchor_every && (i + 1) % o.anchor_every == 0; };
   for (std::size_t i = L; i-- > 0;) {
     if (anchored(i)) {
-      anchors[i] = h.copy(Category::anchors);
+      anchors[i] = h.copy(Category::checkpoints);
     } else {
       fragments[i] = net.fragment(i, residuals[i], h);
       if (fragments[i].size() && !o.fragments)

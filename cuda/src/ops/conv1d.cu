@@ -11,11 +11,11 @@
 namespace moonwalk::cuda {
 
 using namespace detail;
-using kernels::ConvShape;
+using kernels::Conv1dShape;
 
 namespace detail {
 
-constexpr const char* kConv = "conv1d";
+constexpr const char* kConv1d = "conv1d";
 
 // cuFFT plans for one batch size: R2C of the C_in·B signals of g, C2R of the
 // C_out·B signals of δ̂, their work areas taken from the arena.
@@ -32,20 +32,20 @@ template <class S> struct FftPlans {
 };
 
 template <class S> void make_plan(const Context& ctx, cufftHandle& plan, DeviceBuffer& work, Index W, Index batch, bool forward) {
-  check(cufftCreate(&plan), kConv, "cufftCreate");
-  check(cufftSetAutoAllocation(plan, 0), kConv, "cufftSetAutoAllocation");
+  check(cufftCreate(&plan), kConv1d, "cufftCreate");
+  check(cufftSetAutoAllocation(plan, 0), kConv1d, "cufftSetAutoAllocation");
   long long n = W;
   std::size_t bytes = 0;
   const cufftType type = std::is_same_v<S, float> ? (forward ? CUFFT_R2C : CUFFT_C2R) : (forward ? CUFFT_D2Z : CUFFT_Z2D);
-  check(cufftMakePlanMany64(plan, 1, &n, nullptr, 1, 0, nullptr, 1, 0, type, batch, &bytes), kConv, "cufftMakePlanMany");
+  check(cufftMakePlanMany64(plan, 1, &n, nullptr, 1, 0, nullptr, 1, 0, type, batch, &bytes), kConv1d, "cufftMakePlanMany");
   work = DeviceBuffer(ctx.arena(), Category::working_set, bytes);
-  check(cufftSetWorkArea(plan, work.data()), kConv, "cufftSetWorkArea");
-  check(cufftSetStream(plan, stream_of(ctx)), kConv, "cufftSetStream");
+  check(cufftSetWorkArea(plan, work.data()), kConv1d, "cufftSetWorkArea");
+  check(cufftSetStream(plan, stream_of(ctx)), kConv1d, "cufftSetStream");
 }
 
 // What the vijp needs, a pure function of the weights and the strategy.
-template <class S> struct ConvFactor {
-  ConvShape shape;
+template <class S> struct Conv1dFactor {
+  Conv1dShape shape;
   Index rank = 0;
   std::unique_ptr<RightInverse<S>> dense;             // dense: the right inverse of J
   std::vector<Index> seeds;                           // blocked
@@ -69,24 +69,24 @@ template <class S> struct ConvFactor {
   }
 };
 
-template <class S> void factor_dense(const Context& ctx, const ConvShape& s, const S* wt, ConvFactor<S>& f) {
+template <class S> void factor_dense(const Context& ctx, const Conv1dShape& s, const S* wt, Conv1dFactor<S>& f) {
   DeviceMatrix<S> J(ctx.arena(), s.out_dim(), s.in_dim());
   J.fill_zero();
   S* Jd = J.data();
-  each(ctx, s.out_dim(), kConv, [=] __device__(Index row) { kernels::conv_jacobian_row(row, s, wt, Jd); });
-  f.dense = std::make_unique<RightInverse<S>>(ctx, Jd, s.out_dim(), s.in_dim(), kConv);
+  each(ctx, s.out_dim(), kConv1d, [=] __device__(Index row) { kernels::conv1d_jacobian_row(row, s, wt, Jd); });
+  f.dense = std::make_unique<RightInverse<S>>(ctx, Jd, s.out_dim(), s.in_dim(), kConv1d);
   f.rank = f.dense->rank();
 }
 
 template <class S>
-void factor_blocked(const Context& ctx, const ConvShape& s, const S* wt, const std::vector<S>& host_weights, ConvFactor<S>& f) {
+void factor_blocked(const Context& ctx, const Conv1dShape& s, const S* wt, const std::vector<S>& host_weights, Conv1dFactor<S>& f) {
   HostMatrix<S> w0t(s.ci, s.co);
   for (Index o = 0; o < s.co; ++o)
     for (Index i = 0; i < s.ci; ++i) w0t(i, o) = host_weights[static_cast<std::size_t>(s.widx(o, i, 0))];
-  require(pivoted_rank(w0t) == s.co, kConv,
+  require(pivoted_rank(w0t) == s.co, kConv1d,
           "blocked strategy: the pivot tap W_0 is singular (rank < C_out); use banded, fft or dense");
   f.rank = s.out_dim();
-  f.seeds = kernels::conv_seed_positions(s);
+  f.seeds = s.seed_positions();
   f.seeds_dev = DeviceMatrix<Index>::upload(ctx.arena(), HostMatrix<Index>::column(f.seeds));
   HostMatrix<char> flags(s.W, 1);
   for (Index w : f.seeds) flags(w, 0) = 1;
@@ -94,89 +94,89 @@ void factor_blocked(const Context& ctx, const ConvShape& s, const S* wt, const s
   f.qr0 = DeviceMatrix<S>(ctx.arena(), s.ci, s.co);
   f.tau0 = DeviceMatrix<S>(ctx.arena(), s.co, 1);
   S *qr = f.qr0.data(), *tau = f.tau0.data();
-  each(ctx, s.ci * s.co, kConv, [=] __device__(Index e) { kernels::pivot_tap_transpose(e, s, wt, qr); });
-  each(ctx, 1, kConv, [=] __device__(Index) { kernels::householder_qr(qr, s.ci, s.co, s.ci, tau); });
+  each(ctx, s.ci * s.co, kConv1d, [=] __device__(Index e) { kernels::pivot_tap_transpose(e, s, wt, qr); });
+  each(ctx, 1, kConv1d, [=] __device__(Index) { kernels::householder_qr(qr, s.ci, s.co, s.ci, tau); });
 }
 
-template <class S> void factor_banded(const Context& ctx, const ConvShape& s, const S* wt, ConvFactor<S>& f) {
+template <class S> void factor_banded(const Context& ctx, const Conv1dShape& s, const S* wt, Conv1dFactor<S>& f) {
   f.rank = s.out_dim();
-  band_allocate(ctx, s.band(), f.banded);
+  band_allocate(ctx, band_of(s), f.banded);
   const Index* o = f.banded.offsets.data();
   S* A = f.banded.band.data();
-  each(ctx, s.out_dim(), kConv, [=] __device__(Index c) { kernels::band_fill(c, s, wt, o, A); });
-  band_factorize(ctx, f.banded, kConv);
+  each(ctx, s.out_dim(), kConv1d, [=] __device__(Index c) { kernels::band_fill(c, s, wt, o, A); });
+  band_factorize(ctx, f.banded, kConv1d);
 }
 
-template <class S> void factor_fft(const Context& ctx, const ConvShape& s, const S* wt, ConvFactor<S>& f) {
+template <class S> void factor_fft(const Context& ctx, const Conv1dShape& s, const S* wt, Conv1dFactor<S>& f) {
   f.rank = s.out_dim();
   const Index F = s.W / 2 + 1;
   f.freq = DeviceMatrix<S>(ctx.arena(), 4 * s.ci * s.co, F);
   f.freq_tau = DeviceMatrix<S>(ctx.arena(), 2 * s.co, F);
   S *E = f.freq.data(), *tau = f.freq_tau.data();
-  each(ctx, F, kConv, [=] __device__(Index fr) { kernels::fft_factor(fr, s, wt, E, tau); });
+  each(ctx, F, kConv1d, [=] __device__(Index fr) { kernels::fft_factor(fr, s, wt, E, tau); });
 }
 
 template <class S>
-std::shared_ptr<const ConvFactor<S>> make_conv_factor(const Context& ctx, const ConvShape& s, ConvVijp strategy,
+std::shared_ptr<const Conv1dFactor<S>> make_conv1d_factor(const Context& ctx, const Conv1dShape& s, ConvStrategy strategy,
                                                       const S* wt, const std::vector<S>& host_weights) {
-  auto f = std::make_shared<ConvFactor<S>>();
+  auto f = std::make_shared<Conv1dFactor<S>>();
   f->shape = s;
   switch (strategy) {
-    case ConvVijp::dense: factor_dense(ctx, s, wt, *f); break;
-    case ConvVijp::blocked: factor_blocked(ctx, s, wt, host_weights, *f); break;
-    case ConvVijp::banded: factor_banded(ctx, s, wt, *f); break;
-    case ConvVijp::fft: factor_fft(ctx, s, wt, *f); break;
+    case ConvStrategy::dense: factor_dense(ctx, s, wt, *f); break;
+    case ConvStrategy::blocked: factor_blocked(ctx, s, wt, host_weights, *f); break;
+    case ConvStrategy::banded: factor_banded(ctx, s, wt, *f); break;
+    case ConvStrategy::fft: factor_fft(ctx, s, wt, *f); break;
   }
   return f;
 }
 
-template <class S> void vijp_fft(const Context& ctx, const ConvFactor<S>& f, const S* g, Index B, S* d) {
-  const ConvShape s = f.shape;
+template <class S> void vijp_fft(const Context& ctx, const Conv1dFactor<S>& f, const S* g, Index B, S* d) {
+  const Conv1dShape s = f.shape;
   const Index F = s.W / 2 + 1;
   DeviceMatrix<S> G(ctx.arena(), 2 * F, s.ci * B), D(ctx.arena(), 2 * F, s.co * B), work(ctx.arena(), 2 * s.ci, F * B);
   S *Gd = G.data(), *Dd = D.data(), *wk = work.data();
   if (s.W == 1) {
-    each(ctx, s.ci * B, kConv, [=] __device__(Index e) { Gd[2 * e] = g[e], Gd[2 * e + 1] = 0; });
+    each(ctx, s.ci * B, kConv1d, [=] __device__(Index e) { Gd[2 * e] = g[e], Gd[2 * e + 1] = 0; });
   } else {
     const FftPlans<S>& p = f.plans_for(ctx, B);
     // cuFFT may use a transform's input as scratch; g is the caller's (Phase
     // III reads it again), so the transform reads a copy.
     DeviceMatrix<S> in(ctx.arena(), s.ci * s.W, B);
     check(cudaMemcpyAsync(in.data(), g, in.bytes(), cudaMemcpyDeviceToDevice, static_cast<cudaStream_t>(ctx.arena().stream())),
-          kConv, "copy");
+          kConv1d, "copy");
     if constexpr (std::is_same_v<S, float>)
-      check(cufftExecR2C(p.r2c, in.data(), reinterpret_cast<cufftComplex*>(Gd)), kConv, "cufftExecR2C");
+      check(cufftExecR2C(p.r2c, in.data(), reinterpret_cast<cufftComplex*>(Gd)), kConv1d, "cufftExecR2C");
     else
-      check(cufftExecD2Z(p.r2c, in.data(), reinterpret_cast<cufftDoubleComplex*>(Gd)), kConv, "cufftExecD2Z");
+      check(cufftExecD2Z(p.r2c, in.data(), reinterpret_cast<cufftDoubleComplex*>(Gd)), kConv1d, "cufftExecD2Z");
   }
   const S *E = f.freq.data(), *tau = f.freq_tau.data();
-  each(ctx, F * B, kConv, [=] __device__(Index e) {
+  each(ctx, F * B, kConv1d, [=] __device__(Index e) {
     kernels::fft_solve(e % F, e / F, s, E, tau, Gd, Dd, wk + e * 2 * s.ci);
   });
   if (s.W == 1) {
-    each(ctx, s.co * B, kConv, [=] __device__(Index e) { d[e] = Dd[2 * e]; });
+    each(ctx, s.co * B, kConv1d, [=] __device__(Index e) { d[e] = Dd[2 * e]; });
   } else {
     const FftPlans<S>& p = f.plans_for(ctx, B);
     if constexpr (std::is_same_v<S, float>)
-      check(cufftExecC2R(p.c2r, reinterpret_cast<cufftComplex*>(Dd), d), kConv, "cufftExecC2R");
+      check(cufftExecC2R(p.c2r, reinterpret_cast<cufftComplex*>(Dd), d), kConv1d, "cufftExecC2R");
     else
-      check(cufftExecZ2D(p.c2r, reinterpret_cast<cufftDoubleComplex*>(Dd), d), kConv, "cufftExecZ2D");
+      check(cufftExecZ2D(p.c2r, reinterpret_cast<cufftDoubleComplex*>(Dd), d), kConv1d, "cufftExecZ2D");
   }
   const S W = static_cast<S>(s.W);
-  each(ctx, s.out_dim() * B, kConv, [=] __device__(Index e) { d[e] /= W; });
+  each(ctx, s.out_dim() * B, kConv1d, [=] __device__(Index e) { d[e] /= W; });
 }
 
 template <class S>
-void vijp_blocked(const Context& ctx, const ConvFactor<S>& f, const S* wt, const S* g, const S* frag, Index B, S* d) {
-  const ConvShape s = f.shape;
+void vijp_blocked(const Context& ctx, const Conv1dFactor<S>& f, const S* wt, const S* g, const S* frag, Index B, S* d) {
+  const Conv1dShape s = f.shape;
   const Index nseeds = static_cast<Index>(f.seeds.size()), chains = (s.W + s.block - 1) / s.block;
   const Index* seeds = f.seeds_dev.data();
   const char* seeded = f.seeded.data();
   const S *qr = f.qr0.data(), *tau = f.tau0.data();
-  each(ctx, nseeds * s.co * B, kConv, [=] __device__(Index e) { kernels::blocked_scatter(e, s, seeds, nseeds, frag, d); });
+  each(ctx, nseeds * s.co * B, kConv1d, [=] __device__(Index e) { kernels::blocked_scatter(e, s, seeds, nseeds, frag, d); });
   DeviceMatrix<S> work(ctx.arena(), s.ci, chains * B);
   S* wk = work.data();
-  each(ctx, chains * B, kConv, [=] __device__(Index e) {
+  each(ctx, chains * B, kConv1d, [=] __device__(Index e) {
     kernels::blocked_chain(e % chains, e / chains, s, wt, qr, tau, seeded, g, d, wk + e * s.ci);
   });
 }
@@ -201,8 +201,8 @@ template <class S> void Conv1d<S>::validate() const {
   require(s.kernel % 2 == 1, name, "kernel must be odd for same padding (got an even kernel)");
   require(s.out_channels <= s.in_channels, name, "C_out > C_in: the Jacobian is not surjective (use a wider input)");
   require(s.block >= 1, name, "block size B must be at least 1");
-  require(!(s.vijp == ConvVijp::fft && s.padding != Padding::circular), name, "fft strategy needs circular padding");
-  require(!(s.vijp == ConvVijp::banded && s.padding != Padding::zero), name, "banded strategy needs zero padding");
+  require(!(s.strategy == ConvStrategy::fft && s.padding != Padding::circular), name, "fft strategy needs circular padding");
+  require(!(s.strategy == ConvStrategy::banded && s.padding != Padding::zero), name, "banded strategy needs zero padding");
 }
 
 template <class S> void Conv1d<S>::set_params(const std::vector<S>& p) {
@@ -215,24 +215,18 @@ template <class S> void Conv1d<S>::set_params(const std::vector<S>& p) {
 }
 
 namespace detail {
-inline ConvShape shape_of(const Conv1dSpec& s) {
-  ConvShape c;
-  c.ci = s.in_channels, c.co = s.out_channels, c.W = s.width, c.k = s.kernel;
-  c.circular = s.padding == Padding::circular;
-  c.block = s.block;
-  return c;
-}
+inline Conv1dShape shape_of(const Conv1dSpec& s) { return Conv1dShape::of(s); }
 }  // namespace detail
 
-template <class S> const ConvFactor<S>& Conv1d<S>::factor() const {
-  if (!factor_) factor_ = make_conv_factor(*ctx_, shape_of(sp_), sp_.vijp, theta_.data(), params_);
+template <class S> const Conv1dFactor<S>& Conv1d<S>::factor() const {
+  if (!factor_) factor_ = make_conv1d_factor(*ctx_, shape_of(sp_), sp_.strategy, theta_.data(), params_);
   return *factor_;
 }
 
 template <class S> Index Conv1d<S>::per_sample_fragment() const {
-  switch (sp_.vijp) {
-    case ConvVijp::dense: return out_dim() - factor().rank;
-    case ConvVijp::blocked: return static_cast<Index>(kernels::conv_seed_positions(shape_of(sp_)).size()) * sp_.out_channels;
+  switch (sp_.strategy) {
+    case ConvStrategy::dense: return out_dim() - factor().rank;
+    case ConvStrategy::blocked: return static_cast<Index>(kernels::conv1d_seed_positions(shape_of(sp_)).size()) * sp_.out_channels;
     default: return 0;
   }
 }
@@ -240,10 +234,10 @@ template <class S> Index Conv1d<S>::per_sample_fragment() const {
 template <class S> DeviceMatrix<S> Conv1d<S>::forward(const DeviceMatrix<S>& x) const {
   check_matrix(x, in_dim(), name, "input");
   DeviceMatrix<S> y(ctx_->arena(), out_dim(), x.cols());
-  const ConvShape s = shape_of(sp_);
+  const Conv1dShape s = shape_of(sp_);
   const S *wt = theta_.data(), *b = theta_.data() + weights(), *xd = x.data();
   S* yd = y.data();
-  each(*ctx_, y.size(), name, [=] __device__(Index e) { kernels::conv_forward(e, s, wt, b, xd, yd); });
+  each(*ctx_, y.size(), name, [=] __device__(Index e) { kernels::conv1d_forward(e, s, wt, b, xd, yd); });
   return y;
 }
 
@@ -253,12 +247,12 @@ DeviceMatrix<S> Conv1d<S>::jvp(const DeviceMatrix<S>& x, const DeviceMatrix<S>& 
   check_matrix(xdot, in_dim(), x.cols(), name, "tangent");
   require_param_dir(pdot.rows(), pdot.cols(), param_count(), name);
   DeviceMatrix<S> y(ctx_->arena(), out_dim(), x.cols());
-  const ConvShape s = shape_of(sp_);
+  const Conv1dShape s = shape_of(sp_);
   const S *wt = theta_.data(), *xd = x.data(), *td = xdot.data();
   const S* wdot = pdot.empty() ? nullptr : pdot.data();
   const S* bdot = pdot.empty() ? nullptr : pdot.data() + weights();
   S* yd = y.data();
-  each(*ctx_, y.size(), name, [=] __device__(Index e) { kernels::conv_jvp(e, s, wt, td, wdot, bdot, xd, yd); });
+  each(*ctx_, y.size(), name, [=] __device__(Index e) { kernels::conv1d_jvp(e, s, wt, td, wdot, bdot, xd, yd); });
   return y;
 }
 
@@ -272,10 +266,10 @@ template <class S> DeviceResidual<S> Conv1d<S>::input_residual(const DeviceMatri
 template <class S> DeviceMatrix<S> Conv1d<S>::vjp_input(const DeviceResidual<S>& r, const DeviceMatrix<S>& delta) const {
   check_matrix(delta, out_dim(), r.batch, name, "output cotangent");
   DeviceMatrix<S> h(ctx_->arena(), in_dim(), r.batch);
-  const ConvShape s = shape_of(sp_);
+  const Conv1dShape s = shape_of(sp_);
   const S *wt = theta_.data(), *dd = delta.data();
   S* hd = h.data();
-  each(*ctx_, h.size(), name, [=] __device__(Index e) { kernels::conv_vjp_input(e, s, wt, dd, hd); });
+  each(*ctx_, h.size(), name, [=] __device__(Index e) { kernels::conv1d_vjp_input(e, s, wt, dd, hd); });
   return h;
 }
 
@@ -283,11 +277,11 @@ template <class S> DeviceMatrix<S> Conv1d<S>::vjp_params(const DeviceMatrix<S>& 
   check_matrix(x, in_dim(), name, "input");
   check_matrix(delta, out_dim(), x.cols(), name, "output cotangent");
   DeviceMatrix<S> g(ctx_->arena(), param_count(), 1);
-  const ConvShape s = shape_of(sp_);
+  const Conv1dShape s = shape_of(sp_);
   const Index B = x.cols();
   const S *dd = delta.data(), *xd = x.data();
   S* gd = g.data();
-  each(*ctx_, g.size(), name, [=] __device__(Index e) { kernels::conv_vjp_params(e, s, dd, xd, B, gd); });
+  each(*ctx_, g.size(), name, [=] __device__(Index e) { kernels::conv1d_vjp_params(e, s, dd, xd, B, gd); });
   return g;
 }
 
@@ -297,7 +291,7 @@ template <class S> Index Conv1d<S>::fragment_size(const DeviceMatrix<S>& x) cons
 }
 
 template <class S> Index Conv1d<S>::checkpoint_size(const DeviceMatrix<S>& x) const {
-  return sp_.vijp == ConvVijp::blocked ? fragment_size(x) : 0;
+  return sp_.strategy == ConvStrategy::blocked ? fragment_size(x) : 0;
 }
 
 template <class S> DeviceFragment<S> Conv1d<S>::fragment(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const {
@@ -310,11 +304,11 @@ DeviceFragment<S> Conv1d<S>::fragment(const DeviceResidual<S>& r, const DeviceMa
   const Index per = per_sample_fragment();
   DeviceFragment<S> out{DeviceMatrix<S>(ctx_->arena(), per * r.batch, 1, Category::fragments)};
   if (per == 0) return out;
-  const ConvFactor<S>& f = factor();
-  if (sp_.vijp == ConvVijp::dense) {
+  const Conv1dFactor<S>& f = factor();
+  if (sp_.strategy == ConvStrategy::dense) {
     f.dense->fragment(delta.data(), r.batch, out.values.data());
   } else {
-    const ConvShape s = shape_of(sp_);
+    const Conv1dShape s = shape_of(sp_);
     const Index nseeds = static_cast<Index>(f.seeds.size());
     const Index* seeds = f.seeds_dev.data();
     const S* dd = delta.data();
@@ -329,14 +323,14 @@ DeviceMatrix<S> Conv1d<S>::vijp(const DeviceMatrix<S>& x, const DeviceMatrix<S>&
   check_matrix(x, in_dim(), name, "input");
   check_matrix(g, in_dim(), x.cols(), name, "input cotangent");
   require_fragment(f.size(), fragment_size(x), name);
-  const ConvFactor<S>& fac = factor();
+  const Conv1dFactor<S>& fac = factor();
   const Index B = x.cols();
   DeviceMatrix<S> d(ctx_->arena(), out_dim(), B);
-  switch (sp_.vijp) {
-    case ConvVijp::dense: fac.dense->solve(g.data(), B, f.values.data(), d.data()); break;
-    case ConvVijp::banded: band_apply(*ctx_, fac.banded, g.data(), B, d.data(), name); break;
-    case ConvVijp::fft: vijp_fft(*ctx_, fac, g.data(), B, d.data()); break;
-    case ConvVijp::blocked: vijp_blocked(*ctx_, fac, theta_.data(), g.data(), f.values.data(), B, d.data()); break;
+  switch (sp_.strategy) {
+    case ConvStrategy::dense: fac.dense->solve(g.data(), B, f.values.data(), d.data()); break;
+    case ConvStrategy::banded: band_apply(*ctx_, fac.banded, g.data(), B, d.data(), name); break;
+    case ConvStrategy::fft: vijp_fft(*ctx_, fac, g.data(), B, d.data()); break;
+    case ConvStrategy::blocked: vijp_blocked(*ctx_, fac, theta_.data(), g.data(), f.values.data(), B, d.data()); break;
   }
   require(all_finite(*ctx_, d.data(), d.size(), name), name,
           "vijp result (the system is singular) holds a non-finite value");

@@ -93,7 +93,7 @@ void conv2d_factor_blocked(const Context& ctx, const Conv2dShape& s, const S* wt
   require(pivoted_rank(w0t) == s.co, kConv2d,
           "blocked strategy: the pivot tap W_00 is singular (rank < C_out); use banded, fft or dense");
   f.rank = s.out_dim();
-  f.seeds = kernels::conv2d_seed_positions(s);
+  f.seeds = s.seed_positions();
   f.seeds_dev = DeviceMatrix<Index>::upload(ctx.arena(), HostMatrix<Index>::column(f.seeds));
   HostMatrix<char> flags(s.positions(), 1);
   for (Index w : f.seeds) flags(w, 0) = 1;
@@ -107,7 +107,7 @@ void conv2d_factor_blocked(const Context& ctx, const Conv2dShape& s, const S* wt
 
 template <class S> void conv2d_factor_banded(const Context& ctx, const Conv2dShape& s, const S* wt, Conv2dFactor<S>& f) {
   f.rank = s.out_dim();
-  band_allocate(ctx, s.band(), f.banded);
+  band_allocate(ctx, band_of(s), f.banded);
   const Index* o = f.banded.offsets.data();
   S* A = f.banded.band.data();
   each(ctx, s.out_dim(), kConv2d, [=] __device__(Index c) { kernels::conv2d_band_fill(c, s, wt, o, A); });
@@ -124,15 +124,15 @@ template <class S> void conv2d_factor_fft(const Context& ctx, const Conv2dShape&
 }
 
 template <class S>
-std::shared_ptr<const Conv2dFactor<S>> make_conv2d_factor(const Context& ctx, const Conv2dShape& s, ConvVijp strategy,
+std::shared_ptr<const Conv2dFactor<S>> make_conv2d_factor(const Context& ctx, const Conv2dShape& s, ConvStrategy strategy,
                                                           const S* wt, const std::vector<S>& host_weights) {
   auto f = std::make_shared<Conv2dFactor<S>>();
   f->shape = s;
   switch (strategy) {
-    case ConvVijp::dense: conv2d_factor_dense(ctx, s, wt, *f); break;
-    case ConvVijp::blocked: conv2d_factor_blocked(ctx, s, wt, host_weights, *f); break;
-    case ConvVijp::banded: conv2d_factor_banded(ctx, s, wt, *f); break;
-    case ConvVijp::fft: conv2d_factor_fft(ctx, s, wt, *f); break;
+    case ConvStrategy::dense: conv2d_factor_dense(ctx, s, wt, *f); break;
+    case ConvStrategy::blocked: conv2d_factor_blocked(ctx, s, wt, host_weights, *f); break;
+    case ConvStrategy::banded: conv2d_factor_banded(ctx, s, wt, *f); break;
+    case ConvStrategy::fft: conv2d_factor_fft(ctx, s, wt, *f); break;
   }
   return f;
 }
@@ -191,13 +191,7 @@ void conv2d_vijp_blocked(const Context& ctx, const Conv2dFactor<S>& f, const S* 
   });
 }
 
-inline Conv2dShape shape_of(const Conv2dSpec& s) {
-  Conv2dShape c;
-  c.ci = s.in_channels, c.co = s.out_channels, c.H = s.height, c.W = s.width, c.k = s.kernel;
-  c.circular = s.padding == Padding::circular;
-  c.block = s.block;
-  return c;
-}
+inline Conv2dShape shape_of(const Conv2dSpec& s) { return Conv2dShape::of(s); }
 
 }  // namespace detail
 
@@ -217,12 +211,12 @@ template <class S> void Conv2d<S>::validate() const {
   require(s.in_channels > 0 && s.out_channels > 0 && s.height > 0 && s.width > 0 && s.kernel > 0, name,
           "channels, height, width and kernel must be positive");
   require(s.kernel % 2 == 1, name, "kernel must be odd for same padding (got an even kernel)");
-  require(s.out_channels <= s.in_channels || s.vijp == ConvVijp::dense, name,
-          std::string("C_out > C_in: the Jacobian is not surjective and the ") + conv_vijp_name(s.vijp) +
+  require(s.out_channels <= s.in_channels || s.strategy == ConvStrategy::dense, name,
+          std::string("C_out > C_in: the Jacobian is not surjective and the ") + conv_strategy_name(s.strategy) +
               " strategy keeps no fragment for its cokernel (use dense, or a wider input)");
   require(s.block >= 1, name, "block size B must be at least 1");
-  require(!(s.vijp == ConvVijp::fft && s.padding != Padding::circular), name, "fft strategy needs circular padding");
-  require(!(s.vijp == ConvVijp::banded && s.padding != Padding::zero), name, "banded strategy needs zero padding");
+  require(!(s.strategy == ConvStrategy::fft && s.padding != Padding::circular), name, "fft strategy needs circular padding");
+  require(!(s.strategy == ConvStrategy::banded && s.padding != Padding::zero), name, "banded strategy needs zero padding");
 }
 
 template <class S> void Conv2d<S>::set_params(const std::vector<S>& p) {
@@ -235,15 +229,15 @@ template <class S> void Conv2d<S>::set_params(const std::vector<S>& p) {
 }
 
 template <class S> const Conv2dFactor<S>& Conv2d<S>::factor() const {
-  if (!factor_) factor_ = make_conv2d_factor(*ctx_, shape_of(sp_), sp_.vijp, theta_.data(), params_);
+  if (!factor_) factor_ = make_conv2d_factor(*ctx_, shape_of(sp_), sp_.strategy, theta_.data(), params_);
   return *factor_;
 }
 
 template <class S> Index Conv2d<S>::per_sample_fragment() const {
-  switch (sp_.vijp) {
-    case ConvVijp::dense: return out_dim() - factor().rank;
-    case ConvVijp::blocked:
-      return static_cast<Index>(kernels::conv2d_seed_positions(shape_of(sp_)).size()) * sp_.out_channels;
+  switch (sp_.strategy) {
+    case ConvStrategy::dense: return out_dim() - factor().rank;
+    case ConvStrategy::blocked:
+      return static_cast<Index>(shape_of(sp_).seed_positions().size()) * sp_.out_channels;
     default: return 0;
   }
 }
@@ -308,7 +302,7 @@ template <class S> Index Conv2d<S>::fragment_size(const DeviceMatrix<S>& x) cons
 }
 
 template <class S> Index Conv2d<S>::checkpoint_size(const DeviceMatrix<S>& x) const {
-  return sp_.vijp == ConvVijp::blocked ? fragment_size(x) : 0;
+  return sp_.strategy == ConvStrategy::blocked ? fragment_size(x) : 0;
 }
 
 template <class S> DeviceFragment<S> Conv2d<S>::fragment(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const {
@@ -322,7 +316,7 @@ DeviceFragment<S> Conv2d<S>::fragment(const DeviceResidual<S>& r, const DeviceMa
   DeviceFragment<S> out{DeviceMatrix<S>(ctx_->arena(), per * r.batch, 1, Category::fragments)};
   if (per == 0) return out;
   const Conv2dFactor<S>& f = factor();
-  if (sp_.vijp == ConvVijp::dense) {
+  if (sp_.strategy == ConvStrategy::dense) {
     f.dense->fragment(delta.data(), r.batch, out.values.data());
   } else {
     const Conv2dShape s = shape_of(sp_);
@@ -344,11 +338,11 @@ DeviceMatrix<S> Conv2d<S>::vijp(const DeviceMatrix<S>& x, const DeviceMatrix<S>&
   const Conv2dFactor<S>& fac = factor();
   const Index B = x.cols();
   DeviceMatrix<S> d(ctx_->arena(), out_dim(), B);
-  switch (sp_.vijp) {
-    case ConvVijp::dense: fac.dense->solve(g.data(), B, f.values.data(), d.data()); break;
-    case ConvVijp::banded: band_apply(*ctx_, fac.banded, g.data(), B, d.data(), name); break;
-    case ConvVijp::fft: conv2d_vijp_fft(*ctx_, fac, g.data(), B, d.data()); break;
-    case ConvVijp::blocked: conv2d_vijp_blocked(*ctx_, fac, theta_.data(), g.data(), f.values.data(), B, d.data()); break;
+  switch (sp_.strategy) {
+    case ConvStrategy::dense: fac.dense->solve(g.data(), B, f.values.data(), d.data()); break;
+    case ConvStrategy::banded: band_apply(*ctx_, fac.banded, g.data(), B, d.data(), name); break;
+    case ConvStrategy::fft: conv2d_vijp_fft(*ctx_, fac, g.data(), B, d.data()); break;
+    case ConvStrategy::blocked: conv2d_vijp_blocked(*ctx_, fac, theta_.data(), g.data(), f.values.data(), B, d.data()); break;
   }
   require(all_finite(*ctx_, d.data(), d.size(), name), name,
           "vijp result (the system is singular) holds a non-finite value");

@@ -75,7 +75,14 @@ DeviceMatrix<S> LeakyRelu<S>::vjp_params(const DeviceMatrix<S>& x, const DeviceM
 template <class S>
 DeviceFragment<S> LeakyRelu<S>::fragment(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const {
   check_matrix(x, n_, name, "input");
-  check_matrix(delta, n_, x.cols(), name, "output cotangent");
+  DeviceResidual<S> r;  // the fragment is empty: no residual needs computing
+  r.batch = x.cols();
+  return fragment(r, delta);
+}
+
+template <class S>
+DeviceFragment<S> LeakyRelu<S>::fragment(const DeviceResidual<S>& r, const DeviceMatrix<S>& delta) const {
+  check_matrix(delta, n_, r.batch, name, "output cotangent");
   return {DeviceMatrix<S>(ctx_->arena(), 0, 1, Category::fragments)};
 }
 

@@ -61,7 +61,14 @@ template <class S> DeviceMatrix<S> Tanh<S>::vjp_params(const DeviceMatrix<S>& x,
 
 template <class S> DeviceFragment<S> Tanh<S>::fragment(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const {
   check_matrix(x, n_, name, "input");
-  check_matrix(delta, n_, x.cols(), name, "output cotangent");
+  DeviceResidual<S> r;  // the fragment is empty: no residual needs computing
+  r.batch = x.cols();
+  return fragment(r, delta);
+}
+
+template <class S>
+DeviceFragment<S> Tanh<S>::fragment(const DeviceResidual<S>& r, const DeviceMatrix<S>& delta) const {
+  check_matrix(delta, n_, r.batch, name, "output cotangent");
   return {DeviceMatrix<S>(ctx_->arena(), 0, 1, Category::fragments)};
 }
 

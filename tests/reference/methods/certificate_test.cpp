@@ -31,8 +31,7 @@ namespace {
 
 template <class S> double distance(const Gradients<S>& a, const Gradients<S>& b) {
   const Vec<mp50> va = flatten(a), vb = flatten(b);
-  const mp50 nb = vb.norm();
-  return nb > 0 ? to_double(mp50((va - vb).norm() / nb)) : to_double(mp50((va - vb).norm()));
+  return to_double(tolerance::relative_error<mp50>((va - vb).norm(), vb.norm()));
 }
 
 // "layer 3 (relu): ..." → 3; "loss: ..." → depth.

@@ -79,8 +79,8 @@ TEST_CASE("methods: refusals name the layer", "[methods][errors]") {
 TEST_CASE("methods: depth anchors replace fragments and are all released", "[methods][anchors]") {
   const Problem p = problem_from_json(nlohmann::json::parse(kNet));
   const auto g = methods::moonwalk_mixed(p.net, p.x0, methods::MixedOptions{2, true, {}});
-  CHECK(g.ledger.peak(Category::anchors) > 0);
-  CHECK(g.ledger.current(Category::anchors) == 0);
+  CHECK(g.ledger.peak(Category::checkpoints) > 0);
+  CHECK(g.ledger.current(Category::checkpoints) == 0);
   // Against 50-digit backprop, within the agreement bound (agreement_test.cpp).
   const Vec<mp50> ref = flatten(methods::backprop(p.net.cast<mp50>(), Mat<mp50>(p.x0.cast<mp50>())));
   double n = 0;

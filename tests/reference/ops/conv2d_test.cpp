@@ -7,6 +7,8 @@
 #include <random>
 
 using namespace moonwalk::reference;
+using moonwalk::tolerance::numerical_cond;
+using moonwalk::tolerance::terms;
 using moonwalk::verify::bound;
 
 namespace {
@@ -30,24 +32,10 @@ Mat<double> draw(Index r, Index c, std::uint64_t seed) {
   return m;
 }
 
-Conv2d<double> make(Index ci, Index co, Index H, Index W, Index k, Padding pad, ConvVijp v, Index B = 8,
+Conv2d<double> make(Index ci, Index co, Index H, Index W, Index k, Padding pad, ConvStrategy v, Index B = 8,
                     double dom = 0, Index tap = 0) {
   return Conv2d<double>(Conv2dSpec{ci, co, H, W, k, pad, v, B}, weights(ci, co, k, 11 + ci * co + H * W, dom, tap),
                         draw(co, 1, 5).col(0));
-}
-
-double terms(const Conv2d<double>& op) {
-  return static_cast<double>(op.in_dim() + op.out_dim() + op.param_count());
-}
-
-// σ_max / σ_min over the singular values above √u·σ_max (the numerical rank).
-double cond(const Mat<double>& J) {
-  Eigen::JacobiSVD<Mat<double>> svd(J);
-  const auto& s = svd.singularValues();
-  double smin = s(0);
-  for (Index i = 0; i < s.size(); ++i)
-    if (s(i) > std::sqrt(std::numeric_limits<double>::epsilon()) * s(0)) smin = s(i);
-  return s(0) / smin;
 }
 
 // vijp(vjp(δ), fragment(δ)) against δ, within the ε·cond bound (times the
@@ -56,8 +44,8 @@ void check_inverse(const Conv2d<double>& op, Index batch) {
   const Mat<double> x = draw(op.in_dim(), batch, 3), delta = draw(op.out_dim(), batch, 4);
   const Mat<double> g = op.vjp_input(op.input_residual(x), delta);
   const Mat<double> h = op.vijp(x, g, op.fragment(x, delta));
-  const double tol = bound<double>(terms(op), delta.norm(), cond(op.jacobian(x.col(0))) * op.vijp_amplification());
-  INFO(conv_vijp_name(op.spec().vijp) << " " << padding_name(op.spec().padding) << " k " << op.spec().kernel << " B "
+  const double tol = bound<double>(terms(op), delta.norm(), numerical_cond(op.jacobian(x.col(0))) * op.vijp_amplification());
+  INFO(conv_strategy_name(op.spec().strategy) << " " << padding_name(op.spec().padding) << " k " << op.spec().kernel << " B "
                                       << op.spec().block << " error " << (h - delta).norm() << " bound " << tol);
   CHECK((h - delta).norm() <= tol);
   CHECK(h.allFinite());
@@ -67,7 +55,7 @@ void check_inverse(const Conv2d<double>& op, Index batch) {
 
 TEST_CASE("conv2d: forward matches the materialised Jacobian and bias", "[conv2d]") {
   for (Padding pad : {Padding::zero, Padding::circular}) {
-    const Conv2d<double> op = make(3, 2, 4, 5, 3, pad, ConvVijp::dense);
+    const Conv2d<double> op = make(3, 2, 4, 5, 3, pad, ConvStrategy::dense);
     const Mat<double> x = draw(op.in_dim(), 2, 9);
     Mat<double> expect = op.jacobian(x.col(0)) * x;
     for (Index o = 0; o < 2; ++o) expect.middleRows(o * 20, 20).array() += op.bias()(o);
@@ -97,7 +85,7 @@ TEST_CASE("conv2d: a column is channel-major", "[conv2d]") {
 
 TEST_CASE("conv2d: vjp is the transpose of the Jacobian, vjp_params of the parameter Jacobian", "[conv2d][vjp]") {
   for (Padding pad : {Padding::zero, Padding::circular}) {
-    const Conv2d<double> op = make(2, 2, 3, 4, 3, pad, ConvVijp::dense);
+    const Conv2d<double> op = make(2, 2, 3, 4, 3, pad, ConvStrategy::dense);
     const Mat<double> x = draw(op.in_dim(), 1, 1), delta = draw(op.out_dim(), 1, 2);
     const Mat<double> J = op.jacobian(x.col(0));
     const Mat<double> h = op.vjp_input(op.input_residual(x), delta);
@@ -116,13 +104,13 @@ TEST_CASE("conv2d: vjp is the transpose of the Jacobian, vjp_params of the param
 TEST_CASE("conv2d: every strategy inverts the vjp like the dense oracle", "[conv2d][vijp]") {
   for (Index co : {2, 3})
     for (Index k : {1, 3, 5}) {
-      check_inverse(make(3, co, 5, 6, k, Padding::zero, ConvVijp::dense), 2);
-      check_inverse(make(3, co, 5, 6, k, Padding::circular, ConvVijp::dense), 2);
-      check_inverse(make(3, co, 5, 6, k, Padding::zero, ConvVijp::banded), 2);
-      check_inverse(make(3, co, 5, 6, k, Padding::circular, ConvVijp::fft), 2);
+      check_inverse(make(3, co, 5, 6, k, Padding::zero, ConvStrategy::dense), 2);
+      check_inverse(make(3, co, 5, 6, k, Padding::circular, ConvStrategy::dense), 2);
+      check_inverse(make(3, co, 5, 6, k, Padding::zero, ConvStrategy::banded), 2);
+      check_inverse(make(3, co, 5, 6, k, Padding::circular, ConvStrategy::fft), 2);
       for (Index B : {1, 2, 4, 5}) {
-        check_inverse(make(3, co, 5, 6, k, Padding::zero, ConvVijp::blocked, B, 3.0), 2);
-        check_inverse(make(3, co, 5, 6, k, Padding::circular, ConvVijp::blocked, B, 3.0), 2);
+        check_inverse(make(3, co, 5, 6, k, Padding::zero, ConvStrategy::blocked, B, 3.0), 2);
+        check_inverse(make(3, co, 5, 6, k, Padding::circular, ConvStrategy::blocked, B, 3.0), 2);
       }
     }
 }
@@ -130,27 +118,27 @@ TEST_CASE("conv2d: every strategy inverts the vjp like the dense oracle", "[conv
 TEST_CASE("conv2d: banded, fft and blocked agree with the dense oracle", "[conv2d][vijp]") {
   const Mat<double> x = draw(3 * 30, 2, 1);
   SECTION("on the image, every strategy returns the same δ") {
-    for (auto [pad, v, dom] : {std::tuple{Padding::zero, ConvVijp::banded, 0.0},
-                               std::tuple{Padding::circular, ConvVijp::fft, 0.0},
-                               std::tuple{Padding::zero, ConvVijp::blocked, 3.0},
-                               std::tuple{Padding::circular, ConvVijp::blocked, 3.0}}) {
+    for (auto [pad, v, dom] : {std::tuple{Padding::zero, ConvStrategy::banded, 0.0},
+                               std::tuple{Padding::circular, ConvStrategy::fft, 0.0},
+                               std::tuple{Padding::zero, ConvStrategy::blocked, 3.0},
+                               std::tuple{Padding::circular, ConvStrategy::blocked, 3.0}}) {
       const Conv2d<double> fast = make(3, 2, 5, 6, 3, pad, v, 3, dom);
-      const Conv2d<double> oracle(Conv2dSpec{3, 2, 5, 6, 3, pad, ConvVijp::dense}, fast.weight(), fast.bias());
+      const Conv2d<double> oracle(Conv2dSpec{3, 2, 5, 6, 3, pad, ConvStrategy::dense}, fast.weight(), fast.bias());
       const Mat<double> delta = draw(2 * 30, 2, 2);
       const Mat<double> g = fast.vjp_input(fast.input_residual(x), delta);
       const Mat<double> a = fast.vijp(x, g, fast.fragment(x, delta)), b = oracle.vijp(x, g, oracle.fragment(x, delta));
-      const double c = cond(fast.jacobian(x.col(0)));
-      INFO(conv_vijp_name(v) << " " << padding_name(pad) << " difference " << (a - b).norm());
+      const double c = numerical_cond(fast.jacobian(x.col(0)));
+      INFO(conv_strategy_name(v) << " " << padding_name(pad) << " difference " << (a - b).norm());
       CHECK((a - b).norm() <= bound<double>(terms(fast), delta.norm(), c * (1 + fast.vijp_amplification())));
     }
   }
   SECTION("off the image (C_out < C_in), banded and fft give dense's least-squares solution") {
-    for (auto [pad, v] : {std::pair{Padding::zero, ConvVijp::banded}, std::pair{Padding::circular, ConvVijp::fft}}) {
+    for (auto [pad, v] : {std::pair{Padding::zero, ConvStrategy::banded}, std::pair{Padding::circular, ConvStrategy::fft}}) {
       const Conv2d<double> fast = make(3, 2, 5, 6, 3, pad, v);
-      const Conv2d<double> oracle(Conv2dSpec{3, 2, 5, 6, 3, pad, ConvVijp::dense}, fast.weight(), fast.bias());
+      const Conv2d<double> oracle(Conv2dSpec{3, 2, 5, 6, 3, pad, ConvStrategy::dense}, fast.weight(), fast.bias());
       const Mat<double> g = draw(3 * 30, 2, 2);
       const Mat<double> a = fast.vijp(x, g, {}), b = oracle.vijp(x, g, {});
-      const double c = cond(fast.jacobian(x.col(0)));
+      const double c = numerical_cond(fast.jacobian(x.col(0)));
       CHECK((a - b).norm() <= bound<double>(terms(fast), b.norm(), c * c));
     }
   }
@@ -159,29 +147,29 @@ TEST_CASE("conv2d: banded, fft and blocked agree with the dense oracle", "[conv2
 TEST_CASE("conv2d: the blocked amplification is small for a dominant pivot tap and grows with B otherwise",
           "[conv2d][vijp]") {
   // Dominant pivot: ρ < 1, the series stays bounded as B grows.
-  const auto a4 = make(3, 3, 8, 6, 3, Padding::circular, ConvVijp::blocked, 4, 12.0).vijp_amplification();
-  const auto a8 = make(3, 3, 8, 6, 3, Padding::circular, ConvVijp::blocked, 8, 12.0).vijp_amplification();
+  const auto a4 = make(3, 3, 8, 6, 3, Padding::circular, ConvStrategy::blocked, 4, 12.0).vijp_amplification();
+  const auto a8 = make(3, 3, 8, 6, 3, Padding::circular, ConvStrategy::blocked, 8, 12.0).vijp_amplification();
   CHECK(a8 < 2 * a4);
   // Gaussian weights: ρ > 1, the amplification grows exponentially in B.
-  const auto g4 = make(3, 3, 8, 6, 3, Padding::circular, ConvVijp::blocked, 4).vijp_amplification();
-  const auto g8 = make(3, 3, 8, 6, 3, Padding::circular, ConvVijp::blocked, 8).vijp_amplification();
+  const auto g4 = make(3, 3, 8, 6, 3, Padding::circular, ConvStrategy::blocked, 4).vijp_amplification();
+  const auto g8 = make(3, 3, 8, 6, 3, Padding::circular, ConvStrategy::blocked, 8).vijp_amplification();
   CHECK(g8 > 10 * g4);
-  CHECK(make(3, 3, 8, 6, 3, Padding::circular, ConvVijp::fft).vijp_amplification() == 1.0);
+  CHECK(make(3, 3, 8, 6, 3, Padding::circular, ConvStrategy::fft).vijp_amplification() == 1.0);
 }
 
 TEST_CASE("conv2d: fragments", "[conv2d][fragment]") {
   const Mat<double> x = draw(4 * 30, 3, 1);
   SECTION("banded and fft need none at generic weights") {
-    CHECK(make(4, 3, 6, 5, 3, Padding::zero, ConvVijp::banded).fragment_size(x) == 0);
-    CHECK(make(4, 3, 6, 5, 3, Padding::circular, ConvVijp::fft).fragment_size(x) == 0);
-    CHECK(make(4, 3, 6, 5, 3, Padding::zero, ConvVijp::dense).fragment_size(x) == 0);
+    CHECK(make(4, 3, 6, 5, 3, Padding::zero, ConvStrategy::banded).fragment_size(x) == 0);
+    CHECK(make(4, 3, 6, 5, 3, Padding::circular, ConvStrategy::fft).fragment_size(x) == 0);
+    CHECK(make(4, 3, 6, 5, 3, Padding::zero, ConvStrategy::dense).fragment_size(x) == 0);
   }
   SECTION("blocked stores the k − 1 rows before each block and the undetermined edge") {
     // H = 6, W = 5, B = 3, k = 3. Zero: rows {0} ∪ {1, 2} and column 0 of
     // rows 3..5: 15 + 3 positions. Circular: rows {4, 5} ∪ {1, 2} and
     // columns {3, 4} of rows 0 and 3: 20 + 4 positions.
-    const auto z = make(4, 3, 6, 5, 3, Padding::zero, ConvVijp::blocked, 3, 3.0);
-    const auto c = make(4, 3, 6, 5, 3, Padding::circular, ConvVijp::blocked, 3, 3.0);
+    const auto z = make(4, 3, 6, 5, 3, Padding::zero, ConvStrategy::blocked, 3, 3.0);
+    const auto c = make(4, 3, 6, 5, 3, Padding::circular, ConvStrategy::blocked, 3, 3.0);
     CHECK(z.fragment_size(x) == 18 * 3 * 3);
     CHECK(c.fragment_size(x) == 24 * 3 * 3);
     CHECK(z.checkpoint_size(x) == z.fragment_size(x));
@@ -194,26 +182,26 @@ TEST_CASE("conv2d: fragments", "[conv2d][fragment]") {
                       Catch::Contains("conv2d: vijp at a non-submersive point needs its fragment"));
   }
   SECTION("the fragment needs no input: from the residual it is the same") {
-    const auto z = make(4, 3, 6, 5, 3, Padding::zero, ConvVijp::blocked, 3, 3.0);
+    const auto z = make(4, 3, 6, 5, 3, Padding::zero, ConvStrategy::blocked, 3, 3.0);
     const Mat<double> delta = draw(3 * 30, 3, 2);
     CHECK(z.fragment(z.input_residual(x), delta).values == z.fragment(x, delta).values);
   }
   SECTION("dense keeps the cokernel when C_out > C_in") {
-    const Conv2d<double> op(Conv2dSpec{2, 3, 3, 4, 3, Padding::zero, ConvVijp::dense}, weights(2, 3, 3, 4, 1.0, 1),
+    const Conv2d<double> op(Conv2dSpec{2, 3, 3, 4, 3, Padding::zero, ConvStrategy::dense}, weights(2, 3, 3, 4, 1.0, 1),
                             Vec<double>::Zero(3));
     const Mat<double> xs = draw(24, 2, 3), delta = draw(36, 2, 4);
     CHECK(op.fragment_size(xs) == (36 - 24) * 2);
     const Mat<double> h = op.vijp(xs, op.vjp_input(op.input_residual(xs), delta), op.fragment(xs, delta));
-    CHECK((h - delta).norm() <= bound<double>(terms(op), delta.norm(), cond(op.jacobian(xs.col(0)))));
+    CHECK((h - delta).norm() <= bound<double>(terms(op), delta.norm(), numerical_cond(op.jacobian(xs.col(0)))));
   }
   SECTION("dense keeps the pivot-excluded coordinates when J is rank deficient") {
     Vec<double> w = weights(2, 2, 3, 4);
     for (Index t = 0; t < 9; ++t) w((1 * 2 + 0) * 9 + t) = w(t), w((1 * 2 + 1) * 9 + t) = w(9 + t);  // row 1 = row 0
-    const Conv2d<double> op(Conv2dSpec{2, 2, 3, 3, 3, Padding::zero, ConvVijp::dense}, w, Vec<double>::Zero(2));
+    const Conv2d<double> op(Conv2dSpec{2, 2, 3, 3, 3, Padding::zero, ConvStrategy::dense}, w, Vec<double>::Zero(2));
     const Mat<double> xs = draw(18, 2, 3), delta = draw(18, 2, 4);
     CHECK(op.fragment_size(xs) == 9 * 2);
     const Mat<double> h = op.vijp(xs, op.vjp_input(op.input_residual(xs), delta), op.fragment(xs, delta));
-    CHECK((h - delta).norm() <= bound<double>(terms(op), delta.norm(), cond(op.jacobian(xs.col(0)))));
+    CHECK((h - delta).norm() <= bound<double>(terms(op), delta.norm(), numerical_cond(op.jacobian(xs.col(0)))));
   }
 }
 
@@ -222,17 +210,17 @@ TEST_CASE("conv2d: bad input is refused with a message naming the operator", "[c
   CHECK_THROWS_WITH(Conv2d<double>(Conv2dSpec{2, 2, 4, 4, 2}, weights(2, 2, 2, 1), b),
                     Catch::StartsWith("conv2d: kernel must be odd"));
   const Vec<double> wide = weights(2, 3, 3, 1), b3 = Vec<double>::Zero(3);
-  for (ConvVijp v : {ConvVijp::banded, ConvVijp::blocked})
+  for (ConvStrategy v : {ConvStrategy::banded, ConvStrategy::blocked})
     CHECK_THROWS_WITH(Conv2d<double>(Conv2dSpec{2, 3, 4, 4, 3, Padding::zero, v}, wide, b3),
                       Catch::StartsWith("conv2d: C_out > C_in"));
-  CHECK_THROWS_WITH(Conv2d<double>(Conv2dSpec{2, 3, 4, 4, 3, Padding::circular, ConvVijp::fft}, wide, b3),
+  CHECK_THROWS_WITH(Conv2d<double>(Conv2dSpec{2, 3, 4, 4, 3, Padding::circular, ConvStrategy::fft}, wide, b3),
                     Catch::StartsWith("conv2d: C_out > C_in"));
-  CHECK_NOTHROW(Conv2d<double>(Conv2dSpec{2, 3, 4, 4, 3, Padding::zero, ConvVijp::dense}, wide, b3));
-  CHECK_THROWS_WITH(Conv2d<double>(Conv2dSpec{2, 2, 4, 4, 3, Padding::zero, ConvVijp::fft}, w, b),
+  CHECK_NOTHROW(Conv2d<double>(Conv2dSpec{2, 3, 4, 4, 3, Padding::zero, ConvStrategy::dense}, wide, b3));
+  CHECK_THROWS_WITH(Conv2d<double>(Conv2dSpec{2, 2, 4, 4, 3, Padding::zero, ConvStrategy::fft}, w, b),
                     Catch::StartsWith("conv2d: fft strategy needs circular padding"));
-  CHECK_THROWS_WITH(Conv2d<double>(Conv2dSpec{2, 2, 4, 4, 3, Padding::circular, ConvVijp::banded}, w, b),
+  CHECK_THROWS_WITH(Conv2d<double>(Conv2dSpec{2, 2, 4, 4, 3, Padding::circular, ConvStrategy::banded}, w, b),
                     Catch::StartsWith("conv2d: banded strategy needs zero padding"));
-  CHECK_THROWS_WITH(Conv2d<double>(Conv2dSpec{2, 2, 4, 4, 3, Padding::zero, ConvVijp::blocked, 0}, w, b),
+  CHECK_THROWS_WITH(Conv2d<double>(Conv2dSpec{2, 2, 4, 4, 3, Padding::zero, ConvStrategy::blocked, 0}, w, b),
                     Catch::StartsWith("conv2d: block size B must be at least 1"));
   CHECK_THROWS_WITH(Conv2d<double>(Conv2dSpec{2, 2, 0, 4, 3}, w, b),
                     Catch::StartsWith("conv2d: channels, height, width and kernel must be positive"));
@@ -264,17 +252,17 @@ TEST_CASE("conv2d: bad input is refused with a message naming the operator", "[c
   Vec<double> singular = w;
   for (Index o = 0; o < 2; ++o)
     for (Index i = 0; i < 2; ++i) singular((o * 2 + i) * 9 + 0) = 0;  // W_00 = 0
-  const Conv2d<double> blk(Conv2dSpec{2, 2, 4, 4, 3, Padding::zero, ConvVijp::blocked, 3}, singular, b);
+  const Conv2d<double> blk(Conv2dSpec{2, 2, 4, 4, 3, Padding::zero, ConvStrategy::blocked, 3}, singular, b);
   CHECK_THROWS_WITH(blk.vijp(ones, ones, blk.fragment(ones, ones)),
                     Catch::StartsWith("conv2d: blocked strategy: the pivot tap W_00 is singular"));
   Fragment<double> short_fragment;
   short_fragment.values = Vec<double>::Ones(3);
-  const Conv2d<double> blk_ok(Conv2dSpec{2, 2, 4, 4, 3, Padding::zero, ConvVijp::blocked, 3}, weights(2, 2, 3, 1, 3.0),
+  const Conv2d<double> blk_ok(Conv2dSpec{2, 2, 4, 4, 3, Padding::zero, ConvStrategy::blocked, 3}, weights(2, 2, 3, 1, 3.0),
                               b);
   CHECK_THROWS_WITH(blk_ok.vijp(ones, ones, short_fragment),
                     Catch::StartsWith("conv2d: fragment has 3 scalars, expected"));
 
-  const Conv2d<double> zero_banded(Conv2dSpec{2, 2, 4, 4, 3, Padding::zero, ConvVijp::banded}, Vec<double>::Zero(36),
+  const Conv2d<double> zero_banded(Conv2dSpec{2, 2, 4, 4, 3, Padding::zero, ConvStrategy::banded}, Vec<double>::Zero(36),
                                    b);
   CHECK_THROWS_WITH(zero_banded.vijp(ones, ones, {}),
                     Catch::StartsWith("conv2d: banded strategy: the Jacobian is rank deficient"));

@@ -6,6 +6,8 @@
 #include <limits>
 
 using namespace moonwalk::reference;
+using moonwalk::tolerance::numerical_cond;
+using moonwalk::tolerance::terms;
 using moonwalk::verify::bound;
 
 namespace {
@@ -19,9 +21,6 @@ PatchDownsample2d<double> small() {
   return PatchDownsample2d<double>(2, 2, 4, 2, M, b);
 }
 
-double terms(const PatchDownsample2d<double>& op) {
-  return static_cast<double>(op.in_dim() + op.out_dim() + op.param_count());
-}
 }  // namespace
 
 TEST_CASE("patch_downsample2d: each output position reads its own p × p patch", "[patch_downsample2d]") {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "moonwalk/cuda/ops.hpp"
+#include "moonwalk/reference/ops/operator_list.hpp"
 
 #include <string>
 #include <type_traits>
@@ -14,21 +15,54 @@
 
 namespace moonwalk::cuda {
 
-template <class S>
-using Layer = std::variant<Dense<S>, LeakyRelu<S>, Relu<S>, Tanh<S>, AdditiveCoupling<S>, GlobalAvgPool<S>, Conv1d<S>,
-                           PatchDownsample1d<S>, Conv2d<S>, PatchDownsample2d<S>>;
+using Operators = decltype(OpList<>{} MOONWALK_OPERATORS(MOONWALK_OP_TAG));
+
+template <class S, class List> struct LayerVariant;
+template <class S, template <class> class... Ops> struct LayerVariant<S, OpList<Ops...>> {
+  using type = std::variant<Ops<S>...>;
+};
+template <class S> using Layer = typename LayerVariant<S, Operators>::type;
 template <class S> using Loss = std::variant<Mse<S>, SoftmaxCrossEntropy<S>>;
 
 namespace detail {
 
-// Operators whose fragment can be non-empty compute it from what Phase I kept.
-template <class Op, class S, class = void> struct HasResidualFragment : std::false_type {};
+template <class T> using Returns = T;
+
+// The device half of the operator contract (the reference's is in
+// reference/ops/registry.hpp): what the methods call through the variant.
+template <class Op, class S, class = void> struct HasContract : std::false_type {};
 template <class Op, class S>
-struct HasResidualFragment<Op, S, std::void_t<decltype(std::declval<const Op&>().fragment(
-                                      std::declval<const DeviceResidual<S>&>(), std::declval<const DeviceMatrix<S>&>()))>>
-    : std::true_type {};
+struct HasContract<
+    Op, S,
+    std::void_t<decltype(Op::name), decltype(Returns<Index>(std::declval<const Op&>().in_dim())),
+                decltype(Returns<Index>(std::declval<const Op&>().out_dim())),
+                decltype(Returns<Index>(std::declval<const Op&>().param_count())),
+                decltype(Returns<DeviceMatrix<S>>(std::declval<const Op&>().forward(std::declval<const DeviceMatrix<S>&>()))),
+                decltype(Returns<DeviceResidual<S>>(
+                    std::declval<const Op&>().input_residual(std::declval<const DeviceMatrix<S>&>()))),
+                decltype(Returns<DeviceMatrix<S>>(std::declval<const Op&>().vjp_input(
+                    std::declval<const DeviceResidual<S>&>(), std::declval<const DeviceMatrix<S>&>()))),
+                decltype(Returns<DeviceMatrix<S>>(std::declval<const Op&>().vjp_params(
+                    std::declval<const DeviceMatrix<S>&>(), std::declval<const DeviceMatrix<S>&>()))),
+                decltype(Returns<Index>(std::declval<const Op&>().fragment_size(std::declval<const DeviceMatrix<S>&>()))),
+                decltype(Returns<DeviceFragment<S>>(std::declval<const Op&>().fragment(
+                    std::declval<const DeviceMatrix<S>&>(), std::declval<const DeviceMatrix<S>&>()))),
+                decltype(Returns<DeviceFragment<S>>(std::declval<const Op&>().fragment(
+                    std::declval<const DeviceResidual<S>&>(), std::declval<const DeviceMatrix<S>&>()))),
+                decltype(Returns<DeviceMatrix<S>>(std::declval<const Op&>().vijp(
+                    std::declval<const DeviceMatrix<S>&>(), std::declval<const DeviceMatrix<S>&>(),
+                    std::declval<const DeviceFragment<S>&>())))>> : std::true_type {};
 
 }  // namespace detail
+
+template <template <class> class Op, class S> inline constexpr bool is_operator_v = detail::HasContract<Op<S>, S>::value;
+
+#define MOONWALK_CHECK_CUDA_OP(Type, stem)                                                                     \
+  static_assert(is_operator_v<Type, float> && is_operator_v<Type, double>,                                  \
+                #Type " does not meet the device operator contract (cuda/network.hpp)");                    \
+  MOONWALK_CHECK_OP_NAME(Type, stem)
+MOONWALK_OPERATORS(MOONWALK_CHECK_CUDA_OP)
+#undef MOONWALK_CHECK_CUDA_OP
 
 template <class S> class Network {
 public:
@@ -72,14 +106,9 @@ public:
   DeviceMatrix<S> vijp(std::size_t i, const DeviceMatrix<S>& x, const DeviceMatrix<S>& g, const DeviceFragment<S>& f) const {
     return visit(i, [&](const auto& op) { return op.vijp(x, g, f); });
   }
-  // The fragment of δ from the residual alone; empty (zero scalars, category
-  // fragments) for operators whose fragment always is, whose vijp refuses to
-  // run if that was wrong.
+  // The fragment of δ from the residual alone (Phase II keeps no inputs).
   DeviceFragment<S> fragment(std::size_t i, const DeviceResidual<S>& r, const DeviceMatrix<S>& d) const {
-    return visit(i, [&](const auto& op) -> DeviceFragment<S> {
-      if constexpr (detail::HasResidualFragment<std::decay_t<decltype(op)>, S>::value) return op.fragment(r, d);
-      else return {DeviceMatrix<S>(arena(), 0, 1, Category::fragments)};
-    });
+    return visit(i, [&](const auto& op) { return op.fragment(r, d); });
   }
 
   // Waits for the stream.

@@ -13,4 +13,5 @@
 #include "moonwalk/cuda/ops/patch_downsample2d.hpp"
 #include "moonwalk/cuda/ops/relu.hpp"
 #include "moonwalk/cuda/ops/softmax_cross_entropy.hpp"
+#include "moonwalk/cuda/ops/space_to_depth.hpp"
 #include "moonwalk/cuda/ops/tanh.hpp"

@@ -2,8 +2,9 @@
 // it and when they let it go, by category; the ledger keeps the current and
 // peak bytes. "Stored" bytes are what a method keeps between its forward and
 // its reverse (or inverse-forward) sweep: layer inputs, input residuals,
-// fragments and anchors. Parameters and the working set of one layer are
-// reported apart.
+// fragments and checkpoints (what a sweep restarts from: checkpointed's
+// segment inputs, Moonwalk's depth anchors). Parameters and the working set
+// of one layer are reported apart.
 #pragma once
 
 #include <array>
@@ -13,7 +14,7 @@
 
 namespace moonwalk::reference {
 
-enum class Category { layer_inputs, input_residuals, fragments, anchors, parameters, working_set };
+enum class Category { layer_inputs, input_residuals, fragments, checkpoints, parameters, working_set };
 inline constexpr std::size_t kCategories = 6;
 
 inline const char* category_name(Category c) {
@@ -21,7 +22,7 @@ inline const char* category_name(Category c) {
     case Category::layer_inputs: return "layer_inputs";
     case Category::input_residuals: return "input_residuals";
     case Category::fragments: return "fragments";
-    case Category::anchors: return "anchors";
+    case Category::checkpoints: return "checkpoints";
     case Category::parameters: return "parameters";
     case Category::working_set: return "working_set";
   }
@@ -45,7 +46,7 @@ public:
   // Layer inputs + input residuals + fragments + anchors, now and at its peak.
   std::size_t stored() const {
     return now_[index(Category::layer_inputs)] + now_[index(Category::input_residuals)] +
-           now_[index(Category::fragments)] + now_[index(Category::anchors)];
+           now_[index(Category::fragments)] + now_[index(Category::checkpoints)];
   }
   std::size_t peak_stored() const { return peak_stored_; }
 

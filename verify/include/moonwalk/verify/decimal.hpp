@@ -4,6 +4,7 @@
 // own decimal reader).
 #pragma once
 
+#include "moonwalk/reference/ops/op_config.hpp"
 #include "moonwalk/reference/tensor.hpp"
 
 #include <nlohmann/json.hpp>
@@ -25,21 +26,28 @@ template <class Derived> nlohmann::json matrix_json(const Eigen::MatrixBase<Deri
   return {{"rows", m.rows()}, {"cols", m.cols()}, {"data", data}};
 }
 
-// A number given as a decimal string (exact) or a JSON number.
-inline double scalar_from_json(const nlohmann::json& j) {
-  return j.is_string() ? static_cast<double>(mp50(j.get<std::string>())) : j.get<double>();
+// A number given as a decimal string (exact) or a JSON number; a refusal
+// names the node's path.
+inline double scalar_at(const config::Node& n) {
+  n.decimal();  // the form and finiteness, with the path in the message
+  return n.value().is_string() ? static_cast<double>(mp50(n.value().get<std::string>())) : n.value().get<double>();
 }
+inline double scalar_from_json(const nlohmann::json& j) { return scalar_at(config::Node(j, "")); }
 
-template <class S> reference::Mat<S> matrix_from_json(const nlohmann::json& j) {
-  const auto rows = j.at("rows").get<Eigen::Index>(), cols = j.at("cols").get<Eigen::Index>();
-  const auto& data = j.at("data");
-  if (static_cast<Eigen::Index>(data.size()) != rows * cols)
-    throw std::invalid_argument("matrix: data has " + std::to_string(data.size()) + " entries, expected " +
-                                std::to_string(rows * cols));
+// {"rows": r, "cols": c, "data": [column-major decimals]}, read in S.
+template <class S> reference::Mat<S> matrix_at(const config::Node& n) {
+  const Eigen::Index rows = n.at("rows").integer(0), cols = n.at("cols").integer(0);
+  const config::Node data = n.at("data");
+  data.array(static_cast<long>(rows * cols));
   reference::Mat<S> m(rows, cols);
-  for (Eigen::Index j2 = 0; j2 < cols; ++j2)
-    for (Eigen::Index i = 0; i < rows; ++i) m(i, j2) = S(mp50(data[static_cast<std::size_t>(j2 * rows + i)].get<std::string>()));
+  for (Eigen::Index j = 0; j < cols; ++j)
+    for (Eigen::Index i = 0; i < rows; ++i) {
+      const config::Node v = data.at(static_cast<std::size_t>(j * rows + i));
+      v.decimal();
+      m(i, j) = v.value().is_string() ? S(mp50(v.value().get<std::string>())) : S(v.value().get<double>());
+    }
   return m;
 }
+template <class S> reference::Mat<S> matrix_from_json(const nlohmann::json& j) { return matrix_at<S>(config::Node(j, "")); }
 
 }  // namespace moonwalk::verify

@@ -33,8 +33,12 @@ struct Problem {
 
 // From a JSON spec (docs/spec.md, "Network specification"): layers by operator
 // configuration, a loss, a batch size and a seed for the exact weights,
-// inputs and labels that the spec does not give.
-Problem problem_from_json(const nlohmann::json& spec);
+// inputs and labels that the spec does not give. A refusal (config::ConfigError)
+// names the JSON path of the offending value; a spec whose tensors would need
+// more than max_bytes (counted in 50-digit scalars, which every check runs) is
+// refused with the bytes it needs, before anything is allocated.
+std::size_t default_max_bytes();  // half the machine's physical memory
+Problem problem_from_json(const nlohmann::json& spec, std::size_t max_bytes = default_max_bytes());
 // A random network of the registered element-wise, dense and coupling
 // operators: depth in [1, max_depth] before the final dense layer, widths ≤ 8,
 // submersive or not.

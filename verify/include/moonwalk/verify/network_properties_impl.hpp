@@ -23,8 +23,7 @@ inline mp50 norm(const Vec<mp50>& v) { return v.size() ? mp50(v.norm()) : mp50(0
 // ‖a − b‖ / ‖b‖, or ‖a − b‖ when b = 0.
 inline double relative(const Vec<mp50>& a, const Vec<mp50>& b) {
   if (a.size() != b.size()) return std::numeric_limits<double>::infinity();
-  const mp50 nb = norm(b), d = norm(Vec<mp50>(a - b));
-  return to_double(nb > 0 ? mp50(d / nb) : d);
+  return to_double(tolerance::relative_error(norm(Vec<mp50>(a - b)), norm(b)));
 }
 
 // (ℓ, θ_1..θ_L, ∂ℓ/∂x_0) as one vector.
@@ -45,7 +44,7 @@ inline std::size_t index_of(Method m) {
 // The agreement tolerance of docs/spec.md, "Methods": 4·N·u·A in 50 digits,
 // plus twice backprop's own error in float and double.
 template <class S> double allowed(const NetFacts& f, double backprop_error) {
-  return (is_mp50<S>() ? 0.0 : 2 * backprop_error) + bound<S>(f.terms, 1.0, f.amplification);
+  return self_calibrated(is_mp50<S>() ? 0.0 : backprop_error, bound<S>(f.terms, 1.0, f.amplification));
 }
 
 template <class S> std::vector<NetCheck> agreement(const NetFacts& f, const MethodRuns<S>& runs) {
@@ -132,7 +131,7 @@ LedgerFormula formula(Method m, std::size_t anchor_every, const Network<S>& net,
       const auto s = static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(L))));
       std::size_t held = 0;
       for (std::size_t first = 0; first < L; first += s) held += X[first];
-      at(Category::anchors) = held;
+      at(Category::checkpoints) = held;
       out.stored = held;
       // Segments are reversed last to first; segment k holds its own inputs
       // while the checkpoints of segments 0..k are still kept.
@@ -157,7 +156,7 @@ LedgerFormula formula(Method m, std::size_t anchor_every, const Network<S>& net,
       for (std::size_t i = 0; i < L; ++i) {
         const bool anchor = anchor_every && (i + 1) % anchor_every == 0;
         kept[i] = anchor ? X[i + 1] : frag[i];
-        at(anchor ? Category::anchors : Category::fragments) += kept[i];
+        at(anchor ? Category::checkpoints : Category::fragments) += kept[i];
       }
       at(Category::input_residuals) = sum(r, 0, L);
       out.stored = sum(r, 0, L);

@@ -17,7 +17,7 @@ namespace moonwalk::verify {
 enum class NetClass {
   dense_relu,  // dense → relu blocks, a tall dense now and then: relu and dense fragments
   conv_relu,   // conv1d → relu blocks (every vijp strategy), global_avg_pool, dense
-  conv_leaky,  // conv1d → leaky_relu blocks, patch_downsample1d, global_avg_pool, dense: submersive
+  conv_leaky,  // conv1d → leaky_relu blocks, patch_downsample1d (rank-deficient for flavor bit 1), global_avg_pool, dense
   coupling,    // additive_coupling with leaky_relu or tanh, no dense: bijective
   mixed,       // dense, relu, leaky_relu, tanh, additive_coupling in random order
   conv2d_relu, // conv2d → relu blocks (every vijp strategy), patch_downsample2d, global_avg_pool, dense

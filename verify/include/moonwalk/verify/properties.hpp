@@ -20,6 +20,7 @@ enum class Property {
   vijp_inverse,   // vijp(vjp(δ), fragment(δ)) = δ
   right_inverse,  // J R = I at submersive points, J R J = J elsewhere; R from vijp
   fragment_size,  // fragment size = dim coker J, rank measured in 50 digits
+  fragment_residual,  // fragment(input_residual(x), δ) = fragment(x, δ), bit for bit
   inverse,        // inverse(forward(x)) = x, bijective operators only
 };
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 namespace moonwalk::verify {
@@ -26,8 +27,6 @@ template <class S> Mat<S> col(const Mat<S>& m, Index j) { return m.col(j); }
 template <class S> mp50 dot(const Mat<S>& a, const Mat<S>& b) {
   return (a.template cast<mp50>().cwiseProduct(b.template cast<mp50>())).sum();
 }
-
-template <class Op> Index terms(const Op& op) { return op.in_dim() + op.out_dim() + op.param_count(); }
 
 // Optional operator hooks, detected so that other operators need nothing:
 // checkpoint_size(x), scalars of the fragment beyond the cokernel (stored
@@ -51,7 +50,7 @@ template <template <class> class Op, class S> Check check(Property p, const OpCa
   const Mat<S> xdot = c.xdot.template cast<S>();
   const Vec<S> pdot = c.pdot.template cast<S>();
   const Mat<S> delta = c.delta.template cast<S>();
-  const double n = static_cast<double>(terms(op));
+  const double n = terms(op);
   const double amp = amplification(op, 0);
   Check out;
 
@@ -160,6 +159,19 @@ template <template <class> class Op, class S> Check check(Property p, const OpCa
       std::ostringstream s;
       s << "fragment_size " << claimed << ", fragment " << given << ", dim coker J " << e.cokernel_dim
         << ", checkpoint " << checkpoint;
+      out.detail = s.str();
+      break;
+    }
+    case Property::fragment_residual: {
+      // Phase II has only the residual; what it computes must be what the
+      // vijp's own fragment(x, δ) would be, exactly: one computation, two routes.
+      const reference::Fragment<S> from_x = op.fragment(x, delta);
+      const reference::Fragment<S> from_r = op.fragment(op.input_residual(x), delta);
+      out.error = from_x.size() != from_r.size() ? std::numeric_limits<double>::infinity()
+                                                   : distance(Mat<S>(from_x.values), Mat<S>(from_r.values));
+      out.bound = 0;
+      std::ostringstream s;
+      s << "fragment(x, δ) has " << from_x.size() << " scalars, fragment(residual, δ) " << from_r.size();
       out.detail = s.str();
       break;
     }

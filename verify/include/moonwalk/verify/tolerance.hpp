@@ -11,12 +11,18 @@
 #pragma once
 
 #include "moonwalk/reference/scalar.hpp"
+#include "moonwalk/reference/tolerance_rules.hpp"
 
 #include <cmath>
 #include <sstream>
 #include <string>
 
 namespace moonwalk::verify {
+
+using tolerance::numerical_cond;
+using tolerance::relative_error;
+using tolerance::self_calibrated;
+using tolerance::terms;
 
 inline constexpr double kSafety = 4.0;
 

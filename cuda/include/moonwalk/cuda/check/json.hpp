@@ -5,6 +5,7 @@
 #pragma once
 
 #include "moonwalk/cuda/network.hpp"
+#include "moonwalk/reference/ops/op_config.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -22,8 +23,8 @@ static_assert(std::numeric_limits<long double>::digits >= 64,
               "long double must carry at least 64 bits to measure double-precision errors");
 using Wide = long double;
 
-// The precision's name as the vectors key it.
-template <class S> const char* precision_name() { return sizeof(S) == 4 ? "float" : "double"; }
+// The scalar's name as the vectors key it (the reference's scalar_name).
+template <class S> const char* scalar_name() { return sizeof(S) == 4 ? "float" : "double"; }
 
 struct WideMatrix {
   Index rows = 0, cols = 0;
@@ -41,8 +42,6 @@ template <class S> std::vector<S> column(const WideMatrix& m) { return narrow<S>
 // infinite for a shape mismatch or a non-finite entry.
 template <class S> double relative_error(const HostMatrix<S>& got, const WideMatrix& want);
 
-Conv1dSpec conv1d_spec(const json& cfg);
-Conv2dSpec conv2d_spec(const json& cfg);
 // The operator named by `op` with configuration `cfg` (the keys of
 // docs/porting.md) and parameters θ in the reference's order.
 template <class S> Layer<S> make_layer(Context& ctx, const std::string& op, const json& cfg, const std::vector<S>& theta);

@@ -10,10 +10,12 @@
 #include <cstddef>
 #include <cstdint>
 
+#ifndef MOONWALK_HD  // also defined, identically, by reference/ops/conv_geometry.hpp
 #if defined(__CUDACC__)
 #define MOONWALK_HD __host__ __device__
 #else
 #define MOONWALK_HD
+#endif
 #endif
 
 namespace moonwalk::cuda::kernels {

@@ -20,40 +20,20 @@
 
 #include "moonwalk/cuda/kernels/banded.hpp"
 #include "moonwalk/cuda/kernels/householder.hpp"
+#include "moonwalk/reference/ops/conv_geometry.hpp"
 
 #include <vector>
 
 namespace moonwalk::cuda::kernels {
 
-struct ConvShape {
-  Index ci = 1, co = 1, W = 1, k = 1;
-  bool circular = false;
-  Index block = 8;
+// The geometry (src, dst, wrap, widx, seeds) is the reference's.
+using reference::Conv1dShape;
 
-  MOONWALK_HD Index pad() const { return (k - 1) / 2; }
-  MOONWALK_HD Index in_dim() const { return ci * W; }
-  MOONWALK_HD Index out_dim() const { return co * W; }
-  MOONWALK_HD Index weights() const { return co * ci * k; }
-  MOONWALK_HD Index widx(Index o, Index i, Index t) const { return (o * ci + i) * k + t; }
-  MOONWALK_HD Index wrap(Index s) const { return ((s % W) + W) % W; }
-  // The banded strategy's profile: outputs read inputs within ±p positions.
-  MOONWALK_HD BandProfile band() const { return BandProfile{ci, co, W, pad()}; }
-  // Input position read by output w through tap t; −1 for zero padding.
-  MOONWALK_HD Index src(Index w, Index t) const {
-    const Index s = w + t - pad();
-    if (circular) return wrap(s);
-    return (s < 0 || s >= W) ? -1 : s;
-  }
-  // Output position that reads input s through tap t; −1 for zero padding.
-  MOONWALK_HD Index dst(Index s, Index t) const {
-    const Index w = s - t + pad();
-    if (circular) return wrap(w);
-    return (w < 0 || w >= W) ? -1 : w;
-  }
-};
+// The banded strategy's profile: outputs read inputs within ±p positions.
+MOONWALK_HD inline BandProfile band_of(const Conv1dShape& c) { return BandProfile{c.ci, c.co, c.W, c.pad()}; }
 
 // Σ_i Σ_t w[o][i][t] x[i, src(w, t)] for sample column x.
-template <class S> MOONWALK_HD S conv_at(const ConvShape& c, const S* wt, const S* x, Index o, Index w) {
+template <class S> MOONWALK_HD S conv1d_at(const Conv1dShape& c, const S* wt, const S* x, Index o, Index w) {
   S acc = 0;
   for (Index i = 0; i < c.ci; ++i)
     for (Index t = 0; t < c.k; ++t) {
@@ -64,23 +44,23 @@ template <class S> MOONWALK_HD S conv_at(const ConvShape& c, const S* wt, const 
 }
 
 // y(o·W + w, j) = conv(W, x) + b, e = (o·W + w) + j·out_dim.
-template <class S> MOONWALK_HD void conv_forward(Index e, const ConvShape& c, const S* wt, const S* b, const S* x, S* y) {
+template <class S> MOONWALK_HD void conv1d_forward(Index e, const Conv1dShape& c, const S* wt, const S* b, const S* x, S* y) {
   const Index row = e % c.out_dim(), j = e / c.out_dim();
-  y[e] = conv_at(c, wt, x + j * c.in_dim(), row / c.W, row % c.W) + b[row / c.W];
+  y[e] = conv1d_at(c, wt, x + j * c.in_dim(), row / c.W, row % c.W) + b[row / c.W];
 }
 
 // conv(W, ẋ) + conv(Ẇ, x) + ḃ; Ẇ, ḃ null for no parameter direction.
 template <class S>
-MOONWALK_HD void conv_jvp(Index e, const ConvShape& c, const S* wt, const S* xdot, const S* wdot, const S* bdot,
+MOONWALK_HD void conv1d_jvp(Index e, const Conv1dShape& c, const S* wt, const S* xdot, const S* wdot, const S* bdot,
                           const S* x, S* y) {
   const Index row = e % c.out_dim(), j = e / c.out_dim(), o = row / c.W, w = row % c.W;
-  S v = conv_at(c, wt, xdot + j * c.in_dim(), o, w);
-  if (wdot) v = (v + conv_at(c, wdot, x + j * c.in_dim(), o, w)) + bdot[o];
+  S v = conv1d_at(c, wt, xdot + j * c.in_dim(), o, w);
+  if (wdot) v = (v + conv1d_at(c, wdot, x + j * c.in_dim(), o, w)) + bdot[o];
   y[e] = v;
 }
 
 // h(i·W + s, j) = Σ_o Σ_t w[o][i][t] δ(o·W + dst(s, t), j).
-template <class S> MOONWALK_HD void conv_vjp_input(Index e, const ConvShape& c, const S* wt, const S* delta, S* h) {
+template <class S> MOONWALK_HD void conv1d_vjp_input(Index e, const Conv1dShape& c, const S* wt, const S* delta, S* h) {
   const Index row = e % c.in_dim(), j = e / c.in_dim(), i = row / c.W, s = row % c.W;
   const S* d = delta + j * c.out_dim();
   S acc = 0;
@@ -95,7 +75,7 @@ template <class S> MOONWALK_HD void conv_vjp_input(Index e, const ConvShape& c, 
 // g(e) for parameter e: weights Σ_j Σ_w δ(o·W + w, j) x(i·W + src(w, t), j),
 // biases Σ_j Σ_w δ(o·W + w, j).
 template <class S>
-MOONWALK_HD void conv_vjp_params(Index e, const ConvShape& c, const S* delta, const S* x, Index batch, S* g) {
+MOONWALK_HD void conv1d_vjp_params(Index e, const Conv1dShape& c, const S* delta, const S* x, Index batch, S* g) {
   S acc = 0;
   if (e < c.weights()) {
     const Index t = e % c.k, i = (e / c.k) % c.ci, o = e / (c.k * c.ci);
@@ -116,7 +96,7 @@ MOONWALK_HD void conv_vjp_params(Index e, const ConvShape& c, const S* delta, co
 }
 
 // Row o·W + w of the dense Jacobian J (out_dim × in_dim, zeroed before).
-template <class S> MOONWALK_HD void conv_jacobian_row(Index row, const ConvShape& c, const S* wt, S* J) {
+template <class S> MOONWALK_HD void conv1d_jacobian_row(Index row, const Conv1dShape& c, const S* wt, S* J) {
   const Index o = row / c.W, w = row % c.W;
   for (Index i = 0; i < c.ci; ++i)
     for (Index t = 0; t < c.k; ++t) {
@@ -127,34 +107,15 @@ template <class S> MOONWALK_HD void conv_jacobian_row(Index row, const ConvShape
 
 // ---- blocked ------------------------------------------------------------------
 
-// The positions whose δ the reverse pass stores: k − 1 before every block
-// start B, 2B, ... (and before 0, wrapped, for circular padding), plus
-// 0 .. p − 1 for zero padding. Ascending. Host only.
-inline std::vector<Index> conv_seed_positions(const ConvShape& c) {
-  std::vector<char> seeded(static_cast<std::size_t>(c.W), 0);
-  auto mark = [&](Index w) {
-    if (c.circular) w = c.wrap(w);
-    if (w >= 0 && w < c.W) seeded[static_cast<std::size_t>(w)] = 1;
-  };
-  if (!c.circular)
-    for (Index w = 0; w < c.pad(); ++w) mark(w);
-  for (Index w0 = c.circular ? 0 : c.block; w0 < c.W; w0 += c.block)
-    for (Index t = 1; t < c.k; ++t) mark(w0 - t);
-  std::vector<Index> out;
-  for (Index w = 0; w < c.W; ++w)
-    if (seeded[static_cast<std::size_t>(w)]) out.push_back(w);
-  return out;
-}
-
 // Fragment entry e = (q·C_out + o) + j·per: δ(o·W + seeds[q], j).
 template <class S>
-MOONWALK_HD void blocked_gather(Index e, const ConvShape& c, const Index* seeds, Index nseeds, const S* delta, S* f) {
+MOONWALK_HD void blocked_gather(Index e, const Conv1dShape& c, const Index* seeds, Index nseeds, const S* delta, S* f) {
   const Index per = nseeds * c.co, j = e / per, r = e % per, q = r / c.co, o = r % c.co;
   f[e] = delta[o * c.W + seeds[q] + j * c.out_dim()];
 }
 
 template <class S>
-MOONWALK_HD void blocked_scatter(Index e, const ConvShape& c, const Index* seeds, Index nseeds, const S* f, S* d) {
+MOONWALK_HD void blocked_scatter(Index e, const Conv1dShape& c, const Index* seeds, Index nseeds, const S* f, S* d) {
   const Index per = nseeds * c.co, j = e / per, r = e % per, q = r / c.co, o = r % c.co;
   d[o * c.W + seeds[q] + j * c.out_dim()] = f[e];
 }
@@ -162,7 +123,7 @@ MOONWALK_HD void blocked_scatter(Index e, const ConvShape& c, const Index* seeds
 // Block b of sample j: positions [b·B, min((b + 1)·B, W)) that are not seeds,
 // in order. qr0, tau0: householder_qr of W_0ᵀ (C_in × C_out); work: C_in scalars.
 template <class S>
-MOONWALK_HD void blocked_chain(Index b, Index j, const ConvShape& c, const S* wt, const S* qr0, const S* tau0,
+MOONWALK_HD void blocked_chain(Index b, Index j, const Conv1dShape& c, const S* wt, const S* qr0, const S* tau0,
                                const char* seeded, const S* g, S* d, S* work) {
   const S* gj = g + j * c.in_dim();
   S* D = d + j * c.out_dim();
@@ -186,7 +147,7 @@ MOONWALK_HD void blocked_chain(Index b, Index j, const ConvShape& c, const S* wt
 }
 
 // W_0ᵀ (C_in × C_out): m(i, o) = w[o][i][0].
-template <class S> MOONWALK_HD void pivot_tap_transpose(Index e, const ConvShape& c, const S* wt, S* m) {
+template <class S> MOONWALK_HD void pivot_tap_transpose(Index e, const Conv1dShape& c, const S* wt, S* m) {
   const Index i = e % c.ci, o = e / c.ci;
   m[e] = wt[c.widx(o, i, 0)];
 }
@@ -195,8 +156,8 @@ template <class S> MOONWALK_HD void pivot_tap_transpose(Index e, const ConvShape
 
 // Column c = w·C_out + o of Jᵀ into its stored rows (kernels/banded.hpp):
 // Jᵀ(s·C_in + i, w·C_out + o) = Σ_t [src(w, t) = s] w[o][i][t].
-template <class S> MOONWALK_HD void band_fill(Index c, const ConvShape& s, const S* wt, const Index* off, S* A) {
-  const BandProfile b = s.band();
+template <class S> MOONWALK_HD void band_fill(Index c, const Conv1dShape& s, const S* wt, const Index* off, S* A) {
+  const BandProfile b = band_of(s);
   S* col = A + off[c];
   const Index r0 = band_row_start(b, c), w = c / s.co, o = c % s.co;
   for (Index r = r0; r < band_row_end(b, c); ++r) col[r - r0] = 0;
@@ -211,7 +172,7 @@ template <class S> MOONWALK_HD void band_fill(Index c, const ConvShape& s, const
 
 // Frequency f: E_f = [Re −Im; Im Re] of M_f = Σ_t W_tᵀ ω^{f(p−t)}, factored.
 // E: 2C_in × 2C_out per frequency, consecutive; tau: 2C_out per frequency.
-template <class S> MOONWALK_HD void fft_factor(Index f, const ConvShape& c, const S* wt, S* E, S* tau) {
+template <class S> MOONWALK_HD void fft_factor(Index f, const Conv1dShape& c, const S* wt, S* E, S* tau) {
   const Index m = 2 * c.ci, n = 2 * c.co;
   S* Ef = E + f * m * n;
   for (Index e = 0; e < m * n; ++e) Ef[e] = 0;
@@ -235,7 +196,7 @@ template <class S> MOONWALK_HD void fft_factor(Index f, const ConvShape& c, cons
 // signal j·C_in + i of F = W/2 + 1 bins), δ̂ into D (signal j·C_out + o).
 // work: 2C_in scalars.
 template <class S>
-MOONWALK_HD void fft_solve(Index f, Index j, const ConvShape& c, const S* E, const S* tau, const S* G, S* D, S* work) {
+MOONWALK_HD void fft_solve(Index f, Index j, const Conv1dShape& c, const S* E, const S* tau, const S* G, S* D, S* work) {
   const Index m = 2 * c.ci, n = 2 * c.co, F = c.W / 2 + 1;
   for (Index i = 0; i < c.ci; ++i) {
     const Index at = 2 * ((j * c.ci + i) * F + f);

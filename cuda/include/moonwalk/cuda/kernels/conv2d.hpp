@@ -22,41 +22,17 @@
 
 #include "moonwalk/cuda/kernels/banded.hpp"
 #include "moonwalk/cuda/kernels/householder.hpp"
+#include "moonwalk/reference/ops/conv_geometry.hpp"
 
 #include <vector>
 
 namespace moonwalk::cuda::kernels {
 
-struct Conv2dShape {
-  Index ci = 1, co = 1, H = 1, W = 1, k = 1;
-  bool circular = false;
-  Index block = 8;
+// The geometry (shift, src, dst, wrap, widx, seeds) is the reference's.
+using reference::Conv2dShape;
 
-  MOONWALK_HD Index pad() const { return (k - 1) / 2; }
-  MOONWALK_HD Index positions() const { return H * W; }
-  MOONWALK_HD Index in_dim() const { return ci * H * W; }
-  MOONWALK_HD Index out_dim() const { return co * H * W; }
-  MOONWALK_HD Index weights() const { return co * ci * k * k; }
-  MOONWALK_HD Index widx(Index o, Index i, Index a, Index b) const { return ((o * ci + i) * k + a) * k + b; }
-  MOONWALK_HD static Index wrap(Index v, Index n) { return ((v % n) + n) % n; }
-  // Raster position (r, q) moved by (dr, dq); −1 outside for zero padding.
-  MOONWALK_HD Index shift(Index w, Index dr, Index dq) const {
-    Index r = w / W + dr, q = w % W + dq;
-    if (circular) {
-      r = wrap(r, H);
-      q = wrap(q, W);
-    } else if (r < 0 || r >= H || q < 0 || q >= W) {
-      return -1;
-    }
-    return r * W + q;
-  }
-  // Input position read by output w through tap (a, b).
-  MOONWALK_HD Index src(Index w, Index a, Index b) const { return shift(w, a - pad(), b - pad()); }
-  // Output position that reads input s through tap (a, b).
-  MOONWALK_HD Index dst(Index s, Index a, Index b) const { return shift(s, pad() - a, pad() - b); }
-  // The banded strategy's profile: outputs read inputs within ±(p·W + p) raster positions.
-  MOONWALK_HD BandProfile band() const { return BandProfile{ci, co, H * W, pad() * W + pad()}; }
-};
+// The banded strategy's profile: outputs read inputs within ±(p·W + p) raster positions.
+MOONWALK_HD inline BandProfile band_of(const Conv2dShape& c) { return BandProfile{c.ci, c.co, c.H * c.W, c.pad() * c.W + c.pad()}; }
 
 // Σ_i Σ_{a,b} w[o][i][a][b] x[i, src(w, a, b)] for sample column x.
 template <class S> MOONWALK_HD S conv2d_at(const Conv2dShape& c, const S* wt, const S* x, Index o, Index w) {
@@ -139,31 +115,6 @@ template <class S> MOONWALK_HD void conv2d_jacobian_row(Index row, const Conv2dS
 
 // ---- blocked ------------------------------------------------------------------
 
-// The raster positions whose δ the reverse pass stores, ascending: whole rows
-// (the k − 1 before every block start B, 2B, ..., and before row 0, wrapped,
-// for circular padding; rows 0 .. p − 1 for zero padding) and whole columns
-// (0 .. p − 1 for zero padding; the last k − 1, which the wrapped left
-// neighbours read, for circular padding). Host only.
-inline std::vector<Index> conv2d_seed_positions(const Conv2dShape& c) {
-  std::vector<char> row(static_cast<std::size_t>(c.H), 0), col(static_cast<std::size_t>(c.W), 0);
-  auto mark_row = [&](Index r) {
-    if (c.circular) r = Conv2dShape::wrap(r, c.H);
-    if (r >= 0 && r < c.H) row[static_cast<std::size_t>(r)] = 1;
-  };
-  if (!c.circular)
-    for (Index r = 0; r < c.pad(); ++r) mark_row(r);
-  for (Index r0 = c.circular ? 0 : c.block; r0 < c.H; r0 += c.block)
-    for (Index t = 1; t < c.k; ++t) mark_row(r0 - t);
-  if (!c.circular)
-    for (Index q = 0; q < c.pad() && q < c.W; ++q) col[static_cast<std::size_t>(q)] = 1;
-  else
-    for (Index t = 1; t < c.k; ++t) col[static_cast<std::size_t>(Conv2dShape::wrap(-t, c.W))] = 1;
-  std::vector<Index> out;
-  for (Index w = 0; w < c.positions(); ++w)
-    if (row[static_cast<std::size_t>(w / c.W)] || col[static_cast<std::size_t>(w % c.W)]) out.push_back(w);
-  return out;
-}
-
 // Fragment entry e = (q·C_out + o) + j·per: δ(o·P + seeds[q], j).
 template <class S>
 MOONWALK_HD void conv2d_blocked_gather(Index e, const Conv2dShape& c, const Index* seeds, Index nseeds, const S* delta,
@@ -222,7 +173,7 @@ template <class S> MOONWALK_HD void conv2d_pivot_tap_transpose(Index e, const Co
 // Column c = w·C_out + o of Jᵀ into its stored rows (kernels/banded.hpp):
 // Jᵀ(s·C_in + i, w·C_out + o) = Σ_{a,b} [src(w, a, b) = s] w[o][i][a][b].
 template <class S> MOONWALK_HD void conv2d_band_fill(Index c, const Conv2dShape& s, const S* wt, const Index* off, S* A) {
-  const BandProfile bp = s.band();
+  const BandProfile bp = band_of(s);
   S* col = A + off[c];
   const Index r0 = band_row_start(bp, c), w = c / s.co, o = c % s.co;
   for (Index r = r0; r < band_row_end(bp, c); ++r) col[r - r0] = 0;

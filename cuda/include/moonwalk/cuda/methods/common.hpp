@@ -36,7 +36,8 @@ template <class S> struct Gradients {
 template <class S>
 DeviceMatrix<S> reverse_step(const Network<S>& net, std::size_t i, const DeviceMatrix<S>& x, const DeviceMatrix<S>& h,
                              Gradients<S>& out);
-// ‖a − b‖_F / ‖b‖_F on the host, accumulated in long double (both downloaded).
+// ‖a − b‖_F / ‖b‖_F on the host, accumulated in long double (both downloaded);
+// ‖a‖_F where b = 0 (tolerance_rules.hpp).
 template <class S> double relative_gap(const DeviceMatrix<S>& a, const DeviceMatrix<S>& b);
 // Refuses an input of the wrong height or with a non-finite entry.
 template <class S> void check_input(const Network<S>& net, const HostMatrix<S>& x0);

@@ -35,13 +35,13 @@
 namespace moonwalk::cuda {
 
 using reference::Conv1dSpec;
-using reference::conv_vijp_name;
-using reference::ConvVijp;
+using reference::conv_strategy_name;
+using reference::ConvStrategy;
 using reference::Padding;
 using reference::padding_name;
 
 namespace detail {
-template <class S> struct ConvFactor;
+template <class S> struct Conv1dFactor;
 }
 
 template <class S> class Conv1d {
@@ -74,14 +74,14 @@ public:
 private:
   Index weights() const { return sp_.out_channels * sp_.in_channels * sp_.kernel; }
   Index per_sample_fragment() const;
-  const detail::ConvFactor<S>& factor() const;
+  const detail::Conv1dFactor<S>& factor() const;
   void validate() const;
 
   Context* ctx_;
   Conv1dSpec sp_;
   std::vector<S> params_;
   DeviceMatrix<S> theta_;
-  mutable std::shared_ptr<const detail::ConvFactor<S>> factor_;
+  mutable std::shared_ptr<const detail::Conv1dFactor<S>> factor_;
 };
 
 }  // namespace moonwalk::cuda

@@ -36,8 +36,8 @@
 namespace moonwalk::cuda {
 
 using reference::Conv2dSpec;
-using reference::conv_vijp_name;
-using reference::ConvVijp;
+using reference::conv_strategy_name;
+using reference::ConvStrategy;
 using reference::Padding;
 using reference::padding_name;
 

@@ -9,52 +9,23 @@
 //   patches in order within a sample; none when M has full row rank.
 #pragma once
 
-#include "moonwalk/cuda/ops/dense.hpp"
+#include "moonwalk/cuda/ops/patch_map.hpp"
 
 namespace moonwalk::cuda {
 
-template <class S> class PatchDownsample1d {
+// The 1-D case of the shared patch map (ops/patch_map.hpp): H = 1, 1 × k patches.
+template <class S> class PatchDownsample1d : public detail::PatchMap<S> {
 public:
   static constexpr const char* name = "patch_downsample1d";
 
   PatchDownsample1d(Context& ctx, Index in_channels, Index width, Index patch, const HostMatrix<S>& weight,
                     const std::vector<S>& bias);
 
-  Index in_channels() const { return ci_; }
-  Index out_channels() const { return dense_.out_dim(); }
   Index width() const { return W_; }
   Index patch() const { return k_; }
-  Index patches() const { return W_ / k_; }
-  Index in_dim() const { return ci_ * W_; }
-  Index out_dim() const { return out_channels() * patches(); }
-  Index param_count() const { return dense_.param_count(); }
-  std::vector<S> params() const { return dense_.params(); }
-  void set_params(const std::vector<S>& p) { dense_.set_params(p); }
-  const Dense<S>& patch_map() const { return dense_; }
-
-  DeviceMatrix<S> forward(const DeviceMatrix<S>& x) const;
-  DeviceMatrix<S> jvp(const DeviceMatrix<S>& x, const DeviceMatrix<S>& xdot, const DeviceMatrix<S>& pdot) const;
-  DeviceResidual<S> input_residual(const DeviceMatrix<S>& x) const;
-  DeviceMatrix<S> vjp_input(const DeviceResidual<S>& r, const DeviceMatrix<S>& delta) const;
-  DeviceMatrix<S> vjp_params(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const;
-  Index fragment_size(const DeviceMatrix<S>& x) const;
-  DeviceFragment<S> fragment(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const;
-  DeviceFragment<S> fragment(const DeviceResidual<S>& r, const DeviceMatrix<S>& delta) const;
-  DeviceMatrix<S> vijp(const DeviceMatrix<S>& x, const DeviceMatrix<S>& g, const DeviceFragment<S>& f) const;
-
-  // C_in·W × B ↔ C_in·k × (P·B), and C_out·P × B ↔ C_out × (P·B).
-  DeviceMatrix<S> patch_in(const DeviceMatrix<S>& x) const;
-  DeviceMatrix<S> unpatch_in(const DeviceMatrix<S>& v) const;
-  DeviceMatrix<S> patch_out(const DeviceMatrix<S>& y) const;
-  DeviceMatrix<S> unpatch_out(const DeviceMatrix<S>& v) const;
 
 private:
-  static const HostMatrix<S>& checked(Index ci, Index W, Index k, const HostMatrix<S>& M, const std::vector<S>& b);
-  DeviceResidual<S> patch_residual(Index batch) const;
-
-  Context* ctx_;
-  Index ci_, W_, k_;
-  Dense<S> dense_;
+  Index W_, k_;
 };
 
 }  // namespace moonwalk::cuda

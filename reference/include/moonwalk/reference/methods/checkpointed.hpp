@@ -20,7 +20,7 @@ template <class S> Gradients<S> checkpointed(const Network<S>& net, const Mat<S>
   for (std::size_t i = 0; i < L; ++i) {
     if (i % s == 0) {
       checkpoints.push_back(x);
-      out.ledger.hold(Category::anchors, matrix_bytes(x));
+      out.ledger.hold(Category::checkpoints, matrix_bytes(x));
     }
     x = net.forward(i, x);
   }
@@ -46,7 +46,7 @@ template <class S> Gradients<S> checkpointed(const Network<S>& net, const Mat<S>
       shadow.input(net, i, r, h);
       out.ledger.release(Category::layer_inputs, matrix_bytes(in));
     }
-    out.ledger.release(Category::anchors, matrix_bytes(checkpoints[k]));
+    out.ledger.release(Category::checkpoints, matrix_bytes(checkpoints[k]));
   }
   out.input = h;
   out.estimate = shadow.estimate(out);

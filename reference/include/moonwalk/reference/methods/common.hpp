@@ -9,16 +9,6 @@
 
 namespace moonwalk::reference::methods {
 
-namespace detail {
-
-template <class Op, class S, class = void> struct HasResidualFragment : std::false_type {};
-template <class Op, class S>
-struct HasResidualFragment<Op, S, std::void_t<decltype(std::declval<const Op&>().fragment(
-                                      std::declval<const Residual<S>&>(), std::declval<const Mat<S>&>()))>>
-    : std::true_type {};
-
-}  // namespace detail
-
 template <class S> Residual<S> residual(const Network<S>& net, std::size_t i, const Mat<S>& x) {
   return std::visit([&](const auto& op) { return op.input_residual(x); }, net.layers[i]);
 }
@@ -46,16 +36,10 @@ template <class S> Mat<S> inverse(const Network<S>& net, std::size_t i, const Ma
       },
       net.layers[i]);
 }
-// The fragment of δ from what Phase I kept (no layer input): operators whose
-// fragment can be non-empty provide fragment(residual, δ); for the others it
-// is empty, and their vijp refuses to run if that was wrong.
+// The fragment of δ from what Phase I kept (no layer input); every operator
+// provides it (registry.hpp's contract).
 template <class S> Fragment<S> fragment(const Network<S>& net, std::size_t i, const Residual<S>& r, const Mat<S>& d) {
-  return std::visit(
-      [&](const auto& op) -> Fragment<S> {
-        if constexpr (detail::HasResidualFragment<std::decay_t<decltype(op)>, S>::value) return op.fragment(r, d);
-        else return {};
-      },
-      net.layers[i]);
+  return std::visit([&](const auto& op) { return op.fragment(r, d); }, net.layers[i]);
 }
 
 template <class S> void check_input(const Network<S>& net, const Mat<S>& x) {

@@ -48,7 +48,7 @@ template <class S> Gradients<S> moonwalk_mixed(const Network<S>& net, const Mat<
     growth[i] = one_rounding > 0 ? std::max(1.0, norm_of(shadow.E) / one_rounding) : 1.0;
     if (o.anchor_every && (i + 1) % o.anchor_every == 0) {
       anchors[i] = h;
-      out.ledger.hold(Category::anchors, matrix_bytes(h));
+      out.ledger.hold(Category::checkpoints, matrix_bytes(h));
     } else {
       fragments[i] = fragment(net, i, residuals[i], h);
       if (fragments[i].size() && !o.fragments)
@@ -71,7 +71,7 @@ template <class S> Gradients<S> moonwalk_mixed(const Network<S>& net, const Mat<
       },
       [&](std::size_t i) -> const Mat<S>* {
         if (!anchors[i].size()) return nullptr;
-        out.ledger.release(Category::anchors, matrix_bytes(anchors[i]));
+        out.ledger.release(Category::checkpoints, matrix_bytes(anchors[i]));
         return &anchors[i];
       },
       shadow.E, growth, o.faults);

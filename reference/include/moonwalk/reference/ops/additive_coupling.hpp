@@ -149,7 +149,11 @@ template <class S> struct AdditiveCoupling {
   Index fragment_size(const Mat<S>&) const { return 0; }
   Fragment<S> fragment(const Mat<S>& x, const Mat<S>& delta) const {
     check(x, "input");
+    return fragment(input_residual(x), delta);
+  }
+  Fragment<S> fragment(const Residual<S>& r, const Mat<S>& delta) const {
     check(delta, "output cotangent");
+    require(delta.cols() == r.batch, name, "output cotangent and input differ in batch size");
     return {};
   }
   Mat<S> vijp(const Mat<S>& x, const Mat<S>& hx, const Fragment<S>& frag) const {

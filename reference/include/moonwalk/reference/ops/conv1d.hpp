@@ -32,7 +32,9 @@
 //   for blocked.
 #pragma once
 
+#include "moonwalk/reference/ops/conv_geometry.hpp"
 #include "moonwalk/reference/ops/conv_spec.hpp"
+#include "moonwalk/reference/ops/pivoted_right_inverse.hpp"
 #include "moonwalk/reference/tensor.hpp"
 
 #include <Eigen/SVD>
@@ -143,7 +145,7 @@ template <class S> struct Conv1d {
   // δ is a function of Jᵀδ and the seeds, so they cover any cokernel (one
   // appears when a non-pivot tap is singular at tiny widths).
   Index checkpoint_size(const Mat<S>& x) const {
-    return sp_.vijp == ConvVijp::blocked ? fragment_size(x) : 0;
+    return sp_.strategy == ConvStrategy::blocked ? fragment_size(x) : 0;
   }
 
   // Error amplification of the vijp beyond cond(J), for the tolerance. Blocked:
@@ -152,7 +154,7 @@ template <class S> struct Conv1d {
   // side (≲ n·u·Σ_t‖W_t‖·‖δ‖). Over a chain of L ≤ B steps this sums to
   // ‖P‖·Σ_t‖W_t‖·Σ_{j<L} ρ^j times n·u·‖δ‖. Other strategies: 1 (backward stable).
   double vijp_amplification() const {
-    if (sp_.vijp != ConvVijp::blocked) return 1.0;
+    if (sp_.strategy != ConvStrategy::blocked) return 1.0;
     std::vector<double> norms(static_cast<std::size_t>(k()));
     double sigma_min = 0;
     for (Index t = 0; t < k(); ++t) {
@@ -186,10 +188,8 @@ template <class S> struct Conv1d {
     const Index per = per_sample_fragment();
     out.values.resize(per * batch);
     if (per == 0) return out;
-    if (sp_.vijp == ConvVijp::dense) {
-      const auto& qr = factor().qr;
-      Mat<S> v = qr.colsPermutation().transpose() * delta;
-      for (Index j = 0; j < batch; ++j) out.values.segment(j * per, per) = v.col(j).tail(per);
+    if (sp_.strategy == ConvStrategy::dense) {
+      out.values = factor().pivoted.fragment(delta);
     } else {
       const std::vector<Index> seeds = seed_positions();
       for (Index j = 0; j < batch; ++j)
@@ -206,11 +206,11 @@ template <class S> struct Conv1d {
     require_finite(g, name, "input cotangent");
     require_fragment(frag, fragment_size(x), name);
     Mat<S> d;
-    switch (sp_.vijp) {
-      case ConvVijp::dense: d = vijp_dense(g, frag); break;
-      case ConvVijp::banded: d = vijp_banded(g); break;
-      case ConvVijp::fft: d = vijp_fft(g); break;
-      case ConvVijp::blocked: d = vijp_blocked(g, frag); break;
+    switch (sp_.strategy) {
+      case ConvStrategy::dense: d = factor().pivoted.solve(g, frag.values); break;
+      case ConvStrategy::banded: d = vijp_banded(g); break;
+      case ConvStrategy::fft: d = vijp_fft(g); break;
+      case ConvStrategy::blocked: d = vijp_blocked(g, frag); break;
     }
     require_finite(d, name, "vijp result (the system is singular)");
     return d;
@@ -223,8 +223,8 @@ template <class S> struct Conv1d {
 
 private:
   struct Factor {
-    Eigen::ColPivHouseholderQR<Mat<S>> qr;  // dense: Jᵀ; blocked: W_0ᵀ
-    Index rank = 0;
+    PivotedRightInverse<S> pivoted;          // dense
+    Eigen::ColPivHouseholderQR<Mat<S>> qr;  // blocked: W_0ᵀ
     Mat<S> band;  // banded: Householder vectors below, R above
     Vec<S> tau;
     std::vector<Eigen::HouseholderQR<Mat<S>>> freq;  // fft: one per frequency
@@ -235,14 +235,13 @@ private:
   Index co() const { return sp_.out_channels; }
   Index W() const { return sp_.width; }
   Index k() const { return sp_.kernel; }
-  Index pad() const { return (sp_.kernel - 1) / 2; }
-  Index widx(Index o, Index i, Index t) const { return (o * ci() + i) * k() + t; }
-  // Input position read by output position w through tap t; −1 for zero padding.
-  Index src(Index w, Index t) const {
-    const Index s = w + t - pad();
-    if (sp_.padding == Padding::circular) return ((s % W()) + W()) % W();
-    return (s < 0 || s >= W()) ? -1 : s;
-  }
+  Conv1dShape geometry() const { return Conv1dShape::of(sp_); }
+  Index pad() const { return geometry().pad(); }
+  Index widx(Index o, Index i, Index t) const { return geometry().widx(o, i, t); }
+  Index wrap(Index s) const { return geometry().wrap(s); }
+  // Input position read by output w through tap t; −1 where zero padding supplies it.
+  Index src(Index w, Index t) const { return geometry().src(w, t); }
+
 
   template <class Weights> Mat<S> conv(const Weights& wt, const Mat<S>& x) const {
     Mat<S> y = Mat<S>::Zero(out_dim(), x.cols());
@@ -278,40 +277,15 @@ private:
     return m;
   }
 
-  std::vector<Index> seed_positions() const {
-    std::vector<bool> seeded(static_cast<std::size_t>(W()), false);
-    auto mark = [&](Index w) {
-      if (sp_.padding == Padding::circular) w = ((w % W()) + W()) % W();
-      if (w >= 0 && w < W()) seeded[static_cast<std::size_t>(w)] = true;
-    };
-    if (sp_.padding == Padding::zero)
-      for (Index w = 0; w < pad(); ++w) mark(w);
-    for (Index w0 = sp_.padding == Padding::zero ? sp_.block : 0; w0 < W(); w0 += sp_.block)
-      for (Index t = 1; t < k(); ++t) mark(w0 - t);
-    std::vector<Index> out;
-    for (Index w = 0; w < W(); ++w)
-      if (seeded[static_cast<std::size_t>(w)]) out.push_back(w);
-    return out;
-  }
+  std::vector<Index> seed_positions() const { return geometry().seed_positions(); }
+
 
   Index per_sample_fragment() const {
-    switch (sp_.vijp) {
-      case ConvVijp::dense: return out_dim() - factor().rank;
-      case ConvVijp::blocked: return static_cast<Index>(seed_positions().size()) * co();
+    switch (sp_.strategy) {
+      case ConvStrategy::dense: return factor().pivoted.cokernel();
+      case ConvStrategy::blocked: return static_cast<Index>(seed_positions().size()) * co();
       default: return 0;
     }
-  }
-
-  Mat<S> vijp_dense(const Mat<S>& g, const Fragment<S>& frag) const {
-    const Factor& f = factor();
-    const Index m = out_dim(), r = f.rank, kk = m - r;
-    Mat<S> qtg = f.qr.householderQ().transpose() * g;
-    Mat<S> v(m, g.cols());
-    for (Index j = 0; j < g.cols(); ++j) v.col(j).tail(kk) = frag.values.segment(j * kk, kk);
-    const auto R = f.qr.matrixR();
-    Mat<S> rhs = qtg.topRows(r) - R.topRightCorner(r, kk) * v.bottomRows(kk);
-    v.topRows(r) = R.topLeftCorner(r, r).template triangularView<Eigen::Upper>().solve(rhs);
-    return f.qr.colsPermutation() * v;
   }
 
   // Position-major profile of Jᵀ: one past the last row of column c's
@@ -381,13 +355,11 @@ private:
         D.col(seeds[q]) = frag.values.segment(j * per + static_cast<Index>(q) * co(), co());
       for (Index w = 0; w < W(); ++w) {
         if (seeded[static_cast<std::size_t>(w)]) continue;
-        Index s = w - pad();
-        if (sp_.padding == Padding::circular) s = ((s % W()) + W()) % W();
+        const Index s = src(w, 0);  // the equation that determines position w
         Vec<S> rhs(ci());
         for (Index i = 0; i < ci(); ++i) rhs(i) = g(i * W() + s, j);
         for (Index t = 1; t < k(); ++t) {
-          Index u = w - t;
-          if (sp_.padding == Padding::circular) u = ((u % W()) + W()) % W();
+          const Index u = sp_.padding == Padding::circular ? wrap(w - t) : w - t;
           if (u >= 0) rhs -= taps[static_cast<std::size_t>(t)] * D.col(u);
         }
         D.col(w) = f.qr.solve(rhs);
@@ -402,9 +374,9 @@ private:
     require(k() % 2 == 1, name, "kernel must be odd for same padding (got an even kernel)");
     require(co() <= ci(), name, "C_out > C_in: the Jacobian is not surjective (use a wider input)");
     require(sp_.block >= 1, name, "block size B must be at least 1");
-    require(!(sp_.vijp == ConvVijp::fft && sp_.padding != Padding::circular), name,
+    require(!(sp_.strategy == ConvStrategy::fft && sp_.padding != Padding::circular), name,
             "fft strategy needs circular padding");
-    require(!(sp_.vijp == ConvVijp::banded && sp_.padding != Padding::zero), name,
+    require(!(sp_.strategy == ConvStrategy::banded && sp_.padding != Padding::zero), name,
             "banded strategy needs zero padding");
     require_rows(w_, co() * ci() * k(), name, "weight");
     require_rows(b_, co(), name, "bias");
@@ -419,19 +391,17 @@ private:
   const Factor& factor() const {
     if (!factor_) {
       auto f = std::make_shared<Factor>();
-      switch (sp_.vijp) {
-        case ConvVijp::dense:
-          f->qr.compute(Mat<S>(jacobian_matrix().transpose()));
-          f->rank = f->qr.rank();
+      switch (sp_.strategy) {
+        case ConvStrategy::dense:
+          f->pivoted = PivotedRightInverse<S>(jacobian_matrix());
           break;
-        case ConvVijp::blocked:
+        case ConvStrategy::blocked:
           f->qr.compute(tap_transpose(0));
-          f->rank = out_dim();
           require(f->qr.rank() == co(), name,
                   "blocked strategy: the pivot tap W_0 is singular (rank < C_out); use banded, fft or dense");
           break;
-        case ConvVijp::banded: factor_banded(*f); break;
-        case ConvVijp::fft: factor_fft(*f); break;
+        case ConvStrategy::banded: factor_banded(*f); break;
+        case ConvStrategy::fft: factor_fft(*f); break;
       }
       factor_ = std::move(f);
     }
@@ -439,7 +409,6 @@ private:
   }
 
   void factor_banded(Factor& f) const {
-    f.rank = out_dim();
     Mat<S>& A = f.band;
     A = Mat<S>::Zero(in_dim(), out_dim());
     for (Index o = 0; o < co(); ++o)
@@ -466,7 +435,6 @@ private:
   void factor_fft(Factor& f) const {
     using std::cos;
     using std::sin;
-    f.rank = out_dim();
     const S two_pi = 2 * boost::math::constants::pi<S>();
     f.cosine.resize(W());
     f.sine.resize(W());
@@ -477,7 +445,7 @@ private:
     for (Index fr = 0; fr < W(); ++fr) {
       Mat<S> re = Mat<S>::Zero(ci(), co()), im = Mat<S>::Zero(ci(), co());
       for (Index t = 0; t < k(); ++t) {
-        const Index m = (((fr * (pad() - t)) % W()) + W()) % W();
+        const Index m = wrap(fr * (pad() - t));
         const Mat<S> Wt = tap_transpose(t);
         re += Wt * f.cosine(m);
         im += Wt * f.sine(m);

@@ -42,6 +42,7 @@
 #pragma once
 
 #include "moonwalk/reference/ops/conv1d.hpp"
+#include "moonwalk/reference/ops/conv_geometry.hpp"
 #include "moonwalk/reference/ops/conv_spec.hpp"
 
 namespace moonwalk::reference {
@@ -146,7 +147,7 @@ template <class S> struct Conv2d {
   // δ is a function of Jᵀδ and the seeds, so they cover any cokernel (one
   // appears when a non-pivot tap is singular at tiny widths).
   Index checkpoint_size(const Mat<S>& x) const {
-    return sp_.vijp == ConvVijp::blocked ? fragment_size(x) : 0;
+    return sp_.strategy == ConvStrategy::blocked ? fragment_size(x) : 0;
   }
 
   // Error amplification of the vijp beyond cond(J), for the tolerance. Blocked:
@@ -158,7 +159,7 @@ template <class S> struct Conv2d {
   // positions, and the error sums to ‖P‖·Σ‖W_ab‖·Σ_{j<L} ρ^j times n·u·‖δ‖.
   // Other strategies: 1 (backward stable).
   double vijp_amplification() const {
-    if (sp_.vijp != ConvVijp::blocked) return 1.0;
+    if (sp_.strategy != ConvStrategy::blocked) return 1.0;
     double total = 0, pivot = 0, sigma_min = 0;
     for (Index a = 0; a < k(); ++a)
       for (Index b = 0; b < k(); ++b) {
@@ -189,10 +190,8 @@ template <class S> struct Conv2d {
     const Index per = per_sample_fragment();
     out.values.resize(per * batch);
     if (per == 0) return out;
-    if (sp_.vijp == ConvVijp::dense) {
-      const auto& qr = factor().qr;
-      Mat<S> v = qr.colsPermutation().transpose() * delta;
-      for (Index j = 0; j < batch; ++j) out.values.segment(j * per, per) = v.col(j).tail(per);
+    if (sp_.strategy == ConvStrategy::dense) {
+      out.values = factor().pivoted.fragment(delta);
     } else {
       const std::vector<Index> list = seeds().list;
       for (Index j = 0; j < batch; ++j)
@@ -209,11 +208,11 @@ template <class S> struct Conv2d {
     require_finite(g, name, "input cotangent");
     require_fragment(frag, fragment_size(x), name);
     Mat<S> d;
-    switch (sp_.vijp) {
-      case ConvVijp::dense: d = vijp_dense(g, frag); break;
-      case ConvVijp::banded: d = vijp_banded(g); break;
-      case ConvVijp::fft: d = vijp_fft(g); break;
-      case ConvVijp::blocked: d = vijp_blocked(g, frag); break;
+    switch (sp_.strategy) {
+      case ConvStrategy::dense: d = factor().pivoted.solve(g, frag.values); break;
+      case ConvStrategy::banded: d = vijp_banded(g); break;
+      case ConvStrategy::fft: d = vijp_fft(g); break;
+      case ConvStrategy::blocked: d = vijp_blocked(g, frag); break;
     }
     require_finite(d, name, "vijp result (the system is singular)");
     return d;
@@ -226,8 +225,8 @@ template <class S> struct Conv2d {
 
 private:
   struct Factor {
-    Eigen::ColPivHouseholderQR<Mat<S>> qr;  // dense: Jᵀ; blocked: W_00ᵀ
-    Index rank = 0;
+    PivotedRightInverse<S> pivoted;          // dense
+    Eigen::ColPivHouseholderQR<Mat<S>> qr;  // blocked: W_00ᵀ
     Mat<S> band;  // banded: Householder vectors below, R above
     Vec<S> tau;
     std::vector<Eigen::HouseholderQR<Mat<S>>> freq;  // fft: one per frequency pair, raster order
@@ -246,21 +245,13 @@ private:
   Index Wd() const { return sp_.width; }
   Index P() const { return positions(); }
   Index k() const { return sp_.kernel; }
-  Index pad() const { return (sp_.kernel - 1) / 2; }
-  Index widx(Index o, Index i, Index a, Index b) const { return ((o * ci() + i) * k() + a) * k() + b; }
-  static Index wrap(Index v, Index n) { return ((v % n) + n) % n; }
+  Conv2dShape geometry() const { return Conv2dShape::of(sp_); }
+  Index pad() const { return geometry().pad(); }
+  Index widx(Index o, Index i, Index a, Index b) const { return geometry().widx(o, i, a, b); }
+  static Index wrap(Index v, Index n) { return Conv2dShape::wrap(v, n); }
   // Raster input position read by raster output position w through tap (a, b);
   // −1 where zero padding supplies the input.
-  Index src(Index w, Index a, Index b) const {
-    Index r = w / Wd() + a - pad(), q = w % Wd() + b - pad();
-    if (sp_.padding == Padding::circular) {
-      r = wrap(r, H());
-      q = wrap(q, Wd());
-    } else if (r < 0 || r >= H() || q < 0 || q >= Wd()) {
-      return -1;
-    }
-    return r * Wd() + q;
-  }
+  Index src(Index w, Index a, Index b) const { return geometry().src(w, a, b); }
 
   template <class Weights> Mat<S> conv(const Weights& wt, const Mat<S>& x) const {
     Mat<S> y = Mat<S>::Zero(out_dim(), x.cols());
@@ -300,48 +291,22 @@ private:
 
   Seeds seeds() const {
     Seeds sd;
+    const Conv2dShape g = geometry();
+    const std::vector<char> col = g.seeded_columns();
+    sd.column.assign(col.begin(), col.end());
+    sd.list = g.seed_positions();
     sd.mask.assign(static_cast<std::size_t>(P()), false);
-    sd.column.assign(static_cast<std::size_t>(Wd()), false);
-    std::vector<bool> row(static_cast<std::size_t>(H()), false);
-    auto mark_row = [&](Index r) {
-      if (sp_.padding == Padding::circular) r = wrap(r, H());
-      if (r >= 0 && r < H()) row[static_cast<std::size_t>(r)] = true;
-    };
-    const bool zero = sp_.padding == Padding::zero;
-    if (zero)
-      for (Index r = 0; r < pad(); ++r) mark_row(r);
-    for (Index r0 = zero ? sp_.block : 0; r0 < H(); r0 += sp_.block)
-      for (Index t = 1; t < k(); ++t) mark_row(r0 - t);
-    if (zero)
-      for (Index q = 0; q < std::min(pad(), Wd()); ++q) sd.column[static_cast<std::size_t>(q)] = true;
-    else
-      for (Index t = 1; t < k(); ++t) sd.column[static_cast<std::size_t>(wrap(-t, Wd()))] = true;
-    for (Index w = 0; w < P(); ++w)
-      if (row[static_cast<std::size_t>(w / Wd())] || sd.column[static_cast<std::size_t>(w % Wd())]) {
-        sd.mask[static_cast<std::size_t>(w)] = true;
-        sd.list.push_back(w);
-      }
+    for (Index w : sd.list) sd.mask[static_cast<std::size_t>(w)] = true;
     return sd;
   }
 
+
   Index per_sample_fragment() const {
-    switch (sp_.vijp) {
-      case ConvVijp::dense: return out_dim() - factor().rank;
-      case ConvVijp::blocked: return static_cast<Index>(seeds().list.size()) * co();
+    switch (sp_.strategy) {
+      case ConvStrategy::dense: return factor().pivoted.cokernel();
+      case ConvStrategy::blocked: return static_cast<Index>(seeds().list.size()) * co();
       default: return 0;
     }
-  }
-
-  Mat<S> vijp_dense(const Mat<S>& g, const Fragment<S>& frag) const {
-    const Factor& f = factor();
-    const Index m = out_dim(), r = f.rank, kk = m - r;
-    Mat<S> qtg = f.qr.householderQ().transpose() * g;
-    Mat<S> v(m, g.cols());
-    for (Index j = 0; j < g.cols(); ++j) v.col(j).tail(kk) = frag.values.segment(j * kk, kk);
-    const auto R = f.qr.matrixR();
-    Mat<S> rhs = qtg.topRows(r) - R.topRightCorner(r, kk) * v.bottomRows(kk);
-    v.topRows(r) = R.topLeftCorner(r, r).template triangularView<Eigen::Upper>().solve(rhs);
-    return f.qr.colsPermutation() * v;
   }
 
   // Raster-order profile of Jᵀ: one past the last row of column c's
@@ -460,13 +425,13 @@ private:
     require(ci() > 0 && co() > 0 && H() > 0 && Wd() > 0 && k() > 0, name,
             "channels, height, width and kernel must be positive");
     require(k() % 2 == 1, name, "kernel must be odd for same padding (got an even kernel)");
-    require(co() <= ci() || sp_.vijp == ConvVijp::dense, name,
-            std::string("C_out > C_in: the Jacobian is not surjective and the ") + conv_vijp_name(sp_.vijp) +
+    require(co() <= ci() || sp_.strategy == ConvStrategy::dense, name,
+            std::string("C_out > C_in: the Jacobian is not surjective and the ") + conv_strategy_name(sp_.strategy) +
                 " strategy keeps no fragment for its cokernel (use dense, or a wider input)");
     require(sp_.block >= 1, name, "block size B must be at least 1");
-    require(!(sp_.vijp == ConvVijp::fft && sp_.padding != Padding::circular), name,
+    require(!(sp_.strategy == ConvStrategy::fft && sp_.padding != Padding::circular), name,
             "fft strategy needs circular padding");
-    require(!(sp_.vijp == ConvVijp::banded && sp_.padding != Padding::zero), name,
+    require(!(sp_.strategy == ConvStrategy::banded && sp_.padding != Padding::zero), name,
             "banded strategy needs zero padding");
     require_rows(w_, co() * ci() * k() * k(), name, "weight");
     require_rows(b_, co(), name, "bias");
@@ -481,19 +446,17 @@ private:
   const Factor& factor() const {
     if (!factor_) {
       auto f = std::make_shared<Factor>();
-      switch (sp_.vijp) {
-        case ConvVijp::dense:
-          f->qr.compute(Mat<S>(jacobian_matrix().transpose()));
-          f->rank = f->qr.rank();
+      switch (sp_.strategy) {
+        case ConvStrategy::dense:
+          f->pivoted = PivotedRightInverse<S>(jacobian_matrix());
           break;
-        case ConvVijp::blocked:
+        case ConvStrategy::blocked:
           f->qr.compute(tap_transpose(0, 0));
-          f->rank = out_dim();
           require(f->qr.rank() == co(), name,
                   "blocked strategy: the pivot tap W_00 is singular (rank < C_out); use banded, fft or dense");
           break;
-        case ConvVijp::banded: factor_banded(*f); break;
-        case ConvVijp::fft: factor_fft(*f); break;
+        case ConvStrategy::banded: factor_banded(*f); break;
+        case ConvStrategy::fft: factor_fft(*f); break;
       }
       factor_ = std::move(f);
     }
@@ -501,7 +464,6 @@ private:
   }
 
   void factor_banded(Factor& f) const {
-    f.rank = out_dim();
     Mat<S>& A = f.band;
     A = Mat<S>::Zero(in_dim(), out_dim());
     for (Index o = 0; o < co(); ++o)
@@ -529,7 +491,6 @@ private:
   void factor_fft(Factor& f) const {
     using std::cos;
     using std::sin;
-    f.rank = out_dim();
     const S two_pi = 2 * boost::math::constants::pi<S>();
     auto table = [&](Index n, Vec<S>& c, Vec<S>& s) {
       c.resize(n);

@@ -8,15 +8,15 @@
 namespace moonwalk::reference {
 
 enum class Padding { zero, circular };
-enum class ConvVijp { dense, banded, fft, blocked };
+enum class ConvStrategy { dense, banded, fft, blocked };
 
 inline const char* padding_name(Padding p) { return p == Padding::zero ? "zero" : "circular"; }
-inline const char* conv_vijp_name(ConvVijp v) {
+inline const char* conv_strategy_name(ConvStrategy v) {
   switch (v) {
-    case ConvVijp::dense: return "dense";
-    case ConvVijp::banded: return "banded";
-    case ConvVijp::fft: return "fft";
-    case ConvVijp::blocked: return "blocked";
+    case ConvStrategy::dense: return "dense";
+    case ConvStrategy::banded: return "banded";
+    case ConvStrategy::fft: return "fft";
+    case ConvStrategy::blocked: return "blocked";
   }
   return "?";
 }
@@ -24,14 +24,14 @@ inline const char* conv_vijp_name(ConvVijp v) {
 struct Conv1dSpec {
   std::ptrdiff_t in_channels = 1, out_channels = 1, width = 1, kernel = 1;
   Padding padding = Padding::zero;
-  ConvVijp vijp = ConvVijp::dense;
+  ConvStrategy strategy = ConvStrategy::dense;
   std::ptrdiff_t block = 8;  // B, blocked strategy only
 };
 
 struct Conv2dSpec {
   std::ptrdiff_t in_channels = 1, out_channels = 1, height = 1, width = 1, kernel = 1;
   Padding padding = Padding::zero;
-  ConvVijp vijp = ConvVijp::dense;
+  ConvStrategy strategy = ConvStrategy::dense;
   std::ptrdiff_t block = 8;  // B, rows of positions per block; blocked strategy only
 };
 

@@ -1,15 +1,16 @@
 // dense: y = W x + b, W ∈ R^{m×n}, b ∈ R^m, parameters θ = (vec W, b).
 //   J = W;  K θ̇ = Ẇ x + ḃ
 //   vjp_input: h_x = Wᵀ δ;  vjp_params: (δ xᵀ, Σ_batch δ)
-//   vijp: column-pivoted QR of Wᵀ, Wᵀ P = Q [R11 R12; 0 0], rank r, factored
-//     once and shared by the batch. With v = Pᵀ h: v₂ = f (the fragment),
-//     v₁ = R11⁻¹((Qᵀ g)₁ − R12 f). For r = m this is the least-squares right
-//     inverse (Wᵀ)⁺ and there is no fragment.
+//   vijp: the pivoted right inverse of W (pivoted_right_inverse.hpp), factored
+//     once and shared by the batch: with Wᵀ P = Q [R11 R12; 0 0], rank r, and
+//     v = Pᵀ h: v₂ = f (the fragment), v₁ = R11⁻¹((Qᵀ g)₁ − R12 f). For r = m
+//     this is the least-squares right inverse (Wᵀ)⁺ and there is no fragment.
 //   fragment: f = (Pᵀ δ)₂, the m − r entries of δ at the columns of Wᵀ that the
 //     pivoting left out; size (m − r) per sample, the cokernel dimension.
 //   domain: finite W, b, x.
 #pragma once
 
+#include "moonwalk/reference/ops/pivoted_right_inverse.hpp"
 #include "moonwalk/reference/tensor.hpp"
 
 #include <memory>
@@ -81,7 +82,7 @@ template <class S> struct Dense {
     return g;
   }
 
-  Index fragment_size(const Mat<S>& x) const { return (out_dim() - factor().rank) * x.cols(); }
+  Index fragment_size(const Mat<S>& x) const { return factor().cokernel() * x.cols(); }
 
   Fragment<S> fragment(const Mat<S>& x, const Mat<S>& delta) const {
     check_input(x);
@@ -90,30 +91,15 @@ template <class S> struct Dense {
   // The fragment depends on W and δ only: Phase II needs no input.
   Fragment<S> fragment(const Residual<S>& r, const Mat<S>& delta) const {
     check_cotangent(delta, r.batch);
-    const Index batch = r.batch;
-    const Factor& f = factor();
-    const Index k = out_dim() - f.rank;
-    Fragment<S> out;
-    out.values.resize(k * batch);
-    Mat<S> v = f.qr.colsPermutation().transpose() * delta;
-    for (Index j = 0; j < batch; ++j) out.values.segment(j * k, k) = v.col(j).tail(k);
-    return out;
+    return {factor().fragment(delta)};
   }
 
   Mat<S> vijp(const Mat<S>& x, const Mat<S>& hx, const Fragment<S>& frag) const {
     check_input(x);
     require_same_shape(x, hx, name, "input cotangent and input");
     require_finite(hx, name, "input cotangent");
-    const Factor& f = factor();
-    const Index m = out_dim(), r = f.rank, k = m - r;
-    require_fragment(frag, k * x.cols(), name);
-    Mat<S> qtg = f.qr.householderQ().transpose() * hx;
-    Mat<S> v(m, x.cols());
-    for (Index j = 0; j < x.cols(); ++j) v.col(j).tail(k) = frag.values.segment(j * k, k);
-    const auto R = f.qr.matrixR();
-    Mat<S> rhs = qtg.topRows(r) - R.topRightCorner(r, k) * v.bottomRows(k);
-    v.topRows(r) = R.topLeftCorner(r, r).template triangularView<Eigen::Upper>().solve(rhs);
-    return f.qr.colsPermutation() * v;
+    require_fragment(frag, factor().cokernel() * x.cols(), name);
+    return factor().solve(hx, frag.values);
   }
 
   Mat<S> jacobian(const Vec<S>& x) const {
@@ -122,11 +108,6 @@ template <class S> struct Dense {
   }
 
 private:
-  struct Factor {
-    Eigen::ColPivHouseholderQR<Mat<S>> qr;
-    Index rank;
-  };
-
   void validate() const {
     require(W_.rows() > 0 && W_.cols() > 0, name, "weight must be non-empty");
     require_rows(b_, W_.rows(), name, "bias");
@@ -137,19 +118,14 @@ private:
   void check_cotangent(const Mat<S>& d, Index batch) const { require_cotangent(d, out_dim(), batch, name); }
   // The factorization is a pure function of W: computed once, shared by every
   // column of the batch and by copies of this layer.
-  const Factor& factor() const {
-    if (!factor_) {
-      auto f = std::make_shared<Factor>();
-      f->qr.compute(W_.transpose());
-      f->rank = f->qr.rank();
-      factor_ = std::move(f);
-    }
+  const PivotedRightInverse<S>& factor() const {
+    if (!factor_) factor_ = std::make_shared<const PivotedRightInverse<S>>(W_);
     return *factor_;
   }
 
   Mat<S> W_;
   Vec<S> b_;
-  mutable std::shared_ptr<const Factor> factor_;
+  mutable std::shared_ptr<const PivotedRightInverse<S>> factor_;
 };
 
 }  // namespace moonwalk::reference

@@ -59,7 +59,10 @@ template <class S> struct GlobalAvgPool {
   Index fragment_size(const Mat<S>&) const { return 0; }
   Fragment<S> fragment(const Mat<S>& x, const Mat<S>& delta) const {
     check_input(x);
-    check_cotangent(delta, x.cols());
+    return fragment(input_residual(x), delta);
+  }
+  Fragment<S> fragment(const Residual<S>& r, const Mat<S>& delta) const {
+    check_cotangent(delta, r.batch);
     return {};
   }
   Mat<S> vijp(const Mat<S>& x, const Mat<S>& hx, const Fragment<S>& frag) const {

@@ -67,7 +67,10 @@ template <class S> struct LeakyRelu {
   Index fragment_size(const Mat<S>&) const { return 0; }
   Fragment<S> fragment(const Mat<S>& x, const Mat<S>& delta) const {
     detail::check_elementwise_input(x, n_, name);
-    detail::check_elementwise_cotangent(delta, n_, x.cols(), name, "output cotangent");
+    return fragment(input_residual(x), delta);
+  }
+  Fragment<S> fragment(const Residual<S>& r, const Mat<S>& delta) const {
+    detail::check_elementwise_cotangent(delta, n_, r.batch, name, "output cotangent");
     return {};
   }
   Mat<S> vijp(const Mat<S>& x, const Mat<S>& hx, const Fragment<S>& frag) const {

@@ -1,0 +1,88 @@
+#include "moonwalk/cuda/ops/space_to_depth.hpp"
+
+#include "../launch.cuh"
+#include "moonwalk/cuda/kernels/space_to_depth.hpp"
+
+namespace moonwalk::cuda {
+
+using namespace detail;
+
+template <class S>
+SpaceToDepth<S>::SpaceToDepth(Context& ctx, Index channels, Index height, Index width, Index block)
+    : ctx_(&ctx), C_(channels), H_(height), W_(width), b_(block) {
+  require(channels > 0 && height > 0 && width > 0 && block > 0, name,
+          "channels, height, width and block must be positive");
+  require(height % block == 0 && width % block == 0, name, "height and width must be multiples of the block");
+}
+
+template <class S> DeviceMatrix<S> SpaceToDepth<S>::permute(const DeviceMatrix<S>& m, bool gather) const {
+  DeviceMatrix<S> out(ctx_->arena(), in_dim(), m.cols());
+  const Index n = in_dim(), H = H_, W = W_, b = b_;
+  const S* in = m.data();
+  S* o = out.data();
+  if (gather)
+    each(*ctx_, out.size(), name, [=] __device__(Index e) { kernels::space_to_depth_gather(e, n, H, W, b, in, o); });
+  else
+    each(*ctx_, out.size(), name, [=] __device__(Index e) { kernels::space_to_depth_scatter(e, n, H, W, b, in, o); });
+  return out;
+}
+
+template <class S> DeviceMatrix<S> SpaceToDepth<S>::forward(const DeviceMatrix<S>& x) const {
+  check_matrix(x, in_dim(), name, "input");
+  return permute(x, true);
+}
+
+template <class S>
+DeviceMatrix<S> SpaceToDepth<S>::jvp(const DeviceMatrix<S>& x, const DeviceMatrix<S>& xdot, const DeviceMatrix<S>& pdot) const {
+  check_matrix(x, in_dim(), name, "input");
+  check_matrix(xdot, in_dim(), x.cols(), name, "tangent");
+  require_param_dir(pdot.rows(), pdot.cols(), 0, name);
+  return permute(xdot, true);
+}
+
+template <class S> DeviceResidual<S> SpaceToDepth<S>::input_residual(const DeviceMatrix<S>& x) const {
+  check_matrix(x, in_dim(), name, "input");
+  DeviceResidual<S> r;
+  r.batch = x.cols();
+  return r;
+}
+
+template <class S>
+DeviceMatrix<S> SpaceToDepth<S>::vjp_input(const DeviceResidual<S>& r, const DeviceMatrix<S>& delta) const {
+  check_matrix(delta, out_dim(), r.batch, name, "output cotangent");
+  return permute(delta, false);
+}
+
+template <class S>
+DeviceMatrix<S> SpaceToDepth<S>::vjp_params(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const {
+  check_matrix(x, in_dim(), name, "input");
+  check_matrix(delta, out_dim(), x.cols(), name, "output cotangent");
+  return DeviceMatrix<S>(ctx_->arena(), 0, 1);
+}
+
+template <class S>
+DeviceFragment<S> SpaceToDepth<S>::fragment(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const {
+  check_matrix(x, in_dim(), name, "input");
+  DeviceResidual<S> r;  // the fragment is empty: no residual needs computing
+  r.batch = x.cols();
+  return fragment(r, delta);
+}
+
+template <class S>
+DeviceFragment<S> SpaceToDepth<S>::fragment(const DeviceResidual<S>& r, const DeviceMatrix<S>& delta) const {
+  check_matrix(delta, out_dim(), r.batch, name, "output cotangent");
+  return {DeviceMatrix<S>(ctx_->arena(), 0, 1, Category::fragments)};
+}
+
+template <class S>
+DeviceMatrix<S> SpaceToDepth<S>::vijp(const DeviceMatrix<S>& x, const DeviceMatrix<S>& hx, const DeviceFragment<S>& f) const {
+  check_matrix(x, in_dim(), name, "input");
+  check_matrix(hx, in_dim(), x.cols(), name, "input cotangent");
+  require_fragment(f.size(), 0, name);
+  return permute(hx, true);
+}
+
+template class SpaceToDepth<float>;
+template class SpaceToDepth<double>;
+
+}  // namespace moonwalk::cuda
