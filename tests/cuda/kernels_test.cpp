@@ -630,7 +630,7 @@ TEST_CASE("kernels: patch_downsample2d patch maps", "[kernels][patch_downsample2
   for (const PatchDownsample2d<double>& op : ops) {
     const k::PatchShape ps{op.in_channels(), op.height(), op.width(), op.patch(), op.patch()};
     const Index co = op.out_channels(), P = op.patches(), B = 2;
-    INFO("patch_downsample2d " << ps.ci << "x" << ps.H << "x" << ps.W << " p=" << ps.p << " -> " << co);
+    INFO("patch_downsample2d " << ps.ci << "x" << ps.H << "x" << ps.W << " p=" << ps.ph << " -> " << co);
     const Mat<double> x = draw(op.in_dim(), B, 7), delta = draw(op.out_dim(), B, 8);
     Mat<double> v(ps.rows(), P * B), back(op.in_dim(), B), z(co, P * B), y(op.out_dim(), B);
     for (Index e = 0; e < v.size(); ++e) k::patch_in(e, ps, x.data(), v.data());

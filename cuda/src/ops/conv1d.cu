@@ -100,7 +100,7 @@ void factor_blocked(const Context& ctx, const Conv1dShape& s, const S* wt, const
 
 template <class S> void factor_banded(const Context& ctx, const Conv1dShape& s, const S* wt, Conv1dFactor<S>& f) {
   f.rank = s.out_dim();
-  band_allocate(ctx, band_of(s), f.banded);
+  band_allocate(ctx, kernels::band_of(s), f.banded);
   const Index* o = f.banded.offsets.data();
   S* A = f.banded.band.data();
   each(ctx, s.out_dim(), kConv1d, [=] __device__(Index c) { kernels::band_fill(c, s, wt, o, A); });
@@ -226,7 +226,7 @@ template <class S> const Conv1dFactor<S>& Conv1d<S>::factor() const {
 template <class S> Index Conv1d<S>::per_sample_fragment() const {
   switch (sp_.strategy) {
     case ConvStrategy::dense: return out_dim() - factor().rank;
-    case ConvStrategy::blocked: return static_cast<Index>(kernels::conv1d_seed_positions(shape_of(sp_)).size()) * sp_.out_channels;
+    case ConvStrategy::blocked: return static_cast<Index>(shape_of(sp_).seed_positions().size()) * sp_.out_channels;
     default: return 0;
   }
 }

@@ -107,7 +107,7 @@ void conv2d_factor_blocked(const Context& ctx, const Conv2dShape& s, const S* wt
 
 template <class S> void conv2d_factor_banded(const Context& ctx, const Conv2dShape& s, const S* wt, Conv2dFactor<S>& f) {
   f.rank = s.out_dim();
-  band_allocate(ctx, band_of(s), f.banded);
+  band_allocate(ctx, kernels::band_of(s), f.banded);
   const Index* o = f.banded.offsets.data();
   S* A = f.banded.band.data();
   each(ctx, s.out_dim(), kConv2d, [=] __device__(Index c) { kernels::conv2d_band_fill(c, s, wt, o, A); });

@@ -15,16 +15,24 @@ SpaceToDepth<S>::SpaceToDepth(Context& ctx, Index channels, Index height, Index 
   require(height % block == 0 && width % block == 0, name, "height and width must be multiples of the block");
 }
 
-template <class S> DeviceMatrix<S> SpaceToDepth<S>::permute(const DeviceMatrix<S>& m, bool gather) const {
-  DeviceMatrix<S> out(ctx_->arena(), in_dim(), m.cols());
-  const Index n = in_dim(), H = H_, W = W_, b = b_;
+namespace {
+// A free function: nvcc refuses a __device__ lambda inside a private member.
+template <class S>
+DeviceMatrix<S> permute(const Context& ctx, const DeviceMatrix<S>& m, Index C, Index H, Index W, Index b, bool gather) {
+  const Index n = C * H * W;
+  DeviceMatrix<S> out(ctx.arena(), n, m.cols());
   const S* in = m.data();
   S* o = out.data();
   if (gather)
-    each(*ctx_, out.size(), name, [=] __device__(Index e) { kernels::space_to_depth_gather(e, n, H, W, b, in, o); });
+    each(ctx, out.size(), "space_to_depth", [=] __device__(Index e) { kernels::space_to_depth_gather(e, n, H, W, b, in, o); });
   else
-    each(*ctx_, out.size(), name, [=] __device__(Index e) { kernels::space_to_depth_scatter(e, n, H, W, b, in, o); });
+    each(ctx, out.size(), "space_to_depth", [=] __device__(Index e) { kernels::space_to_depth_scatter(e, n, H, W, b, in, o); });
   return out;
+}
+}  // namespace
+
+template <class S> DeviceMatrix<S> SpaceToDepth<S>::permute(const DeviceMatrix<S>& m, bool gather) const {
+  return cuda::permute(*ctx_, m, C_, H_, W_, b_, gather);
 }
 
 template <class S> DeviceMatrix<S> SpaceToDepth<S>::forward(const DeviceMatrix<S>& x) const {

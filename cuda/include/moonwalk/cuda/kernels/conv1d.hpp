@@ -192,23 +192,10 @@ template <class S> MOONWALK_HD void fft_factor(Index f, const Conv1dShape& c, co
   householder_qr(Ef, m, n, m, tau + f * n);
 }
 
-// Frequency f of sample j: ĝ from the half spectrum G (interleaved complex,
-// signal j·C_in + i of F = W/2 + 1 bins), δ̂ into D (signal j·C_out + o).
-// work: 2C_in scalars.
+// Frequency f of sample j (spectral_solve over the W/2 + 1 bins).
 template <class S>
 MOONWALK_HD void fft_solve(Index f, Index j, const Conv1dShape& c, const S* E, const S* tau, const S* G, S* D, S* work) {
-  const Index m = 2 * c.ci, n = 2 * c.co, F = c.W / 2 + 1;
-  for (Index i = 0; i < c.ci; ++i) {
-    const Index at = 2 * ((j * c.ci + i) * F + f);
-    work[i] = G[at];
-    work[c.ci + i] = G[at + 1];
-  }
-  householder_solve(E + f * m * n, m, n, m, tau + f * n, work);
-  for (Index o = 0; o < c.co; ++o) {
-    const Index at = 2 * ((j * c.co + o) * F + f);
-    D[at] = work[o];
-    D[at + 1] = work[c.co + o];
-  }
+  spectral_solve(f, j, c.ci, c.co, c.W / 2 + 1, E, tau, G, D, work);
 }
 
 }  // namespace moonwalk::cuda::kernels

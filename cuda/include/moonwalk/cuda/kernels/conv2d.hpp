@@ -228,23 +228,11 @@ template <class S> MOONWALK_HD void fft2_factor(Index e, const Conv2dShape& c, c
   householder_qr(Ef, m, n, m, tau + e * n);
 }
 
-// Bin e of sample j: ĝ from the half spectrum G (interleaved complex, signal
-// j·C_in + i of bins() bins), δ̂ into D (signal j·C_out + o). work: 2C_in scalars.
+// Bin e of sample j (spectral_solve over the spectrum's bins()).
 template <class S>
 MOONWALK_HD void fft2_solve(Index e, Index j, const Conv2dShape& c, const S* E, const S* tau, const S* G, S* D,
                             S* work) {
-  const Index m = 2 * c.ci, n = 2 * c.co, F = spectrum_of(c).bins();
-  for (Index i = 0; i < c.ci; ++i) {
-    const Index at = 2 * ((j * c.ci + i) * F + e);
-    work[i] = G[at];
-    work[c.ci + i] = G[at + 1];
-  }
-  householder_solve(E + e * m * n, m, n, m, tau + e * n, work);
-  for (Index o = 0; o < c.co; ++o) {
-    const Index at = 2 * ((j * c.co + o) * F + e);
-    D[at] = work[o];
-    D[at + 1] = work[c.co + o];
-  }
+  spectral_solve(e, j, c.ci, c.co, spectrum_of(c).bins(), E, tau, G, D, work);
 }
 
 }  // namespace moonwalk::cuda::kernels

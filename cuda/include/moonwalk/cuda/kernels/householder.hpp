@@ -61,4 +61,25 @@ template <class S> MOONWALK_HD void householder_solve(const S* A, Index m, Index
   }
 }
 
+// The fft strategies' per-frequency solve, bin e of sample j (of F bins): ĝ
+// from the half spectrum G (interleaved complex, signal j·C_in + i), solved
+// through the bin's real embedding factor E (2C_in × 2C_out, after
+// householder_qr), δ̂ into D (signal j·C_out + o). work: 2C_in scalars.
+template <class S>
+MOONWALK_HD void spectral_solve(Index e, Index j, Index ci, Index co, Index F, const S* E, const S* tau, const S* G,
+                                S* D, S* work) {
+  const Index m = 2 * ci, n = 2 * co;
+  for (Index i = 0; i < ci; ++i) {
+    const Index at = 2 * ((j * ci + i) * F + e);
+    work[i] = G[at];
+    work[ci + i] = G[at + 1];
+  }
+  householder_solve(E + e * m * n, m, n, m, tau + e * n, work);
+  for (Index o = 0; o < co; ++o) {
+    const Index at = 2 * ((j * co + o) * F + e);
+    D[at] = work[o];
+    D[at + 1] = work[co + o];
+  }
+}
+
 }  // namespace moonwalk::cuda::kernels

@@ -1,5 +1,6 @@
-// Shared checks of the element-wise operators (leaky_relu, relu, tanh):
-// in_dim = out_dim = n, no parameters.
+// What the element-wise operators (leaky_relu, relu, tanh) share: in_dim =
+// out_dim = n, no parameters, and (unless the operator says otherwise, as
+// relu does) no fragment.
 #pragma once
 
 #include "moonwalk/reference/tensor.hpp"
@@ -21,5 +22,35 @@ template <class S> void check_elementwise_cotangent(const Mat<S>& d, Index n, In
 inline void check_no_params(Index p, const char* op) {
   if (p != 0) fail(op, "has no parameters, but a parameter direction was given");
 }
+
+// The parameter-free, fragment-free members; Derived has `name`.
+template <class Derived, class S> class Elementwise {
+public:
+  explicit Elementwise(Index n) : n_(n) { require(n > 0, Derived::name, "dimension must be positive"); }
+
+  Index in_dim() const { return n_; }
+  Index out_dim() const { return n_; }
+  Index param_count() const { return 0; }
+  Vec<S> params() const { return Vec<S>(0); }
+  void set_params(const Vec<S>& p) { check_no_params(p.size(), Derived::name); }
+
+  Vec<S> vjp_params(const Mat<S>& x, const Mat<S>& delta) const {
+    check_elementwise_input(x, n_, Derived::name);
+    check_elementwise_cotangent(delta, n_, x.cols(), Derived::name, "output cotangent");
+    return Vec<S>(0);
+  }
+  Index fragment_size(const Mat<S>&) const { return 0; }
+  Fragment<S> fragment(const Mat<S>& x, const Mat<S>& delta) const {
+    check_elementwise_input(x, n_, Derived::name);
+    return fragment(Residual<S>{{}, {}, x.cols()}, delta);
+  }
+  Fragment<S> fragment(const Residual<S>& r, const Mat<S>& delta) const {
+    check_elementwise_cotangent(delta, n_, r.batch, Derived::name, "output cotangent");
+    return {};
+  }
+
+protected:
+  Index n_;
+};
 
 }  // namespace moonwalk::reference::detail

@@ -12,12 +12,11 @@
 
 namespace moonwalk::reference {
 
-template <class S> struct LeakyRelu {
+template <class S> struct LeakyRelu : detail::Elementwise<LeakyRelu<S>, S> {
   static constexpr const char* name = "leaky_relu";
   static constexpr bool bijective = true;
 
-  LeakyRelu(Index n, S alpha) : n_(n), alpha_(alpha) {
-    require(n > 0, name, "dimension must be positive");
+  LeakyRelu(Index n, S alpha) : detail::Elementwise<LeakyRelu<S>, S>(n), alpha_(alpha) {
     require(is_finite(alpha), name, "slope must be finite");
     if (!(alpha > 0)) {
       std::ostringstream s;
@@ -26,12 +25,7 @@ template <class S> struct LeakyRelu {
     }
   }
 
-  Index in_dim() const { return n_; }
-  Index out_dim() const { return n_; }
-  Index param_count() const { return 0; }
   S alpha() const { return alpha_; }
-  Vec<S> params() const { return Vec<S>(0); }
-  void set_params(const Vec<S>& p) { detail::check_no_params(p.size(), name); }
   template <class T> LeakyRelu<T> cast() const { return LeakyRelu<T>(n_, T(alpha_)); }
 
   Mat<S> forward(const Mat<S>& x) const {
@@ -59,20 +53,6 @@ template <class S> struct LeakyRelu {
         if (!r.mask(i, j)) h(i, j) *= alpha_;
     return h;
   }
-  Vec<S> vjp_params(const Mat<S>& x, const Mat<S>& delta) const {
-    detail::check_elementwise_input(x, n_, name);
-    detail::check_elementwise_cotangent(delta, n_, x.cols(), name, "output cotangent");
-    return Vec<S>(0);
-  }
-  Index fragment_size(const Mat<S>&) const { return 0; }
-  Fragment<S> fragment(const Mat<S>& x, const Mat<S>& delta) const {
-    detail::check_elementwise_input(x, n_, name);
-    return fragment(input_residual(x), delta);
-  }
-  Fragment<S> fragment(const Residual<S>& r, const Mat<S>& delta) const {
-    detail::check_elementwise_cotangent(delta, n_, r.batch, name, "output cotangent");
-    return {};
-  }
   Mat<S> vijp(const Mat<S>& x, const Mat<S>& hx, const Fragment<S>& frag) const {
     detail::check_elementwise_input(x, n_, name);
     detail::check_elementwise_cotangent(hx, n_, x.cols(), name, "input cotangent");
@@ -90,7 +70,7 @@ template <class S> struct LeakyRelu {
   }
 
 private:
-  Index n_;
+  using detail::Elementwise<LeakyRelu<S>, S>::n_;
   S alpha_;
 };
 

@@ -11,17 +11,12 @@
 
 namespace moonwalk::reference {
 
-template <class S> struct Relu {
+template <class S> struct Relu : detail::Elementwise<Relu<S>, S> {
   static constexpr const char* name = "relu";
   static constexpr bool bijective = false;
 
-  explicit Relu(Index n) : n_(n) { require(n > 0, name, "dimension must be positive"); }
+  explicit Relu(Index n) : detail::Elementwise<Relu<S>, S>(n) {}
 
-  Index in_dim() const { return n_; }
-  Index out_dim() const { return n_; }
-  Index param_count() const { return 0; }
-  Vec<S> params() const { return Vec<S>(0); }
-  void set_params(const Vec<S>& p) { detail::check_no_params(p.size(), name); }
   template <class T> Relu<T> cast() const { return Relu<T>(n_); }
 
   Mat<S> forward(const Mat<S>& x) const {
@@ -48,11 +43,6 @@ template <class S> struct Relu {
       for (Index i = 0; i < n_; ++i)
         if (!r.mask(i, j)) h(i, j) = 0;
     return h;
-  }
-  Vec<S> vjp_params(const Mat<S>& x, const Mat<S>& delta) const {
-    detail::check_elementwise_input(x, n_, name);
-    detail::check_elementwise_cotangent(delta, n_, x.cols(), name, "output cotangent");
-    return Vec<S>(0);
   }
   Index fragment_size(const Mat<S>& x) const { return (x.array() <= 0).count(); }
   Fragment<S> fragment(const Mat<S>& x, const Mat<S>& delta) const {
@@ -95,7 +85,7 @@ template <class S> struct Relu {
   }
 
 private:
-  Index n_;
+  using detail::Elementwise<Relu<S>, S>::n_;
 };
 
 }  // namespace moonwalk::reference

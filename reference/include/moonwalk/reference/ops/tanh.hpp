@@ -14,17 +14,12 @@
 
 namespace moonwalk::reference {
 
-template <class S> struct Tanh {
+template <class S> struct Tanh : detail::Elementwise<Tanh<S>, S> {
   static constexpr const char* name = "tanh";
   static constexpr bool bijective = true;
 
-  explicit Tanh(Index n) : n_(n) { require(n > 0, name, "dimension must be positive"); }
+  explicit Tanh(Index n) : detail::Elementwise<Tanh<S>, S>(n) {}
 
-  Index in_dim() const { return n_; }
-  Index out_dim() const { return n_; }
-  Index param_count() const { return 0; }
-  Vec<S> params() const { return Vec<S>(0); }
-  void set_params(const Vec<S>& p) { detail::check_no_params(p.size(), name); }
   template <class T> Tanh<T> cast() const { return Tanh<T>(n_); }
 
   Mat<S> forward(const Mat<S>& x) const {
@@ -50,20 +45,6 @@ template <class S> struct Tanh {
   Mat<S> vjp_input(const Residual<S>& r, const Mat<S>& delta) const {
     detail::check_elementwise_cotangent(delta, n_, r.batch, name, "output cotangent");
     return derivative(r.values).cwiseProduct(delta);
-  }
-  Vec<S> vjp_params(const Mat<S>& x, const Mat<S>& delta) const {
-    detail::check_elementwise_input(x, n_, name);
-    detail::check_elementwise_cotangent(delta, n_, x.cols(), name, "output cotangent");
-    return Vec<S>(0);
-  }
-  Index fragment_size(const Mat<S>&) const { return 0; }
-  Fragment<S> fragment(const Mat<S>& x, const Mat<S>& delta) const {
-    detail::check_elementwise_input(x, n_, name);
-    return fragment(input_residual(x), delta);
-  }
-  Fragment<S> fragment(const Residual<S>& r, const Mat<S>& delta) const {
-    detail::check_elementwise_cotangent(delta, n_, r.batch, name, "output cotangent");
-    return {};
   }
   Mat<S> vijp(const Mat<S>& x, const Mat<S>& hx, const Fragment<S>& frag) const {
     detail::check_elementwise_cotangent(hx, n_, x.cols(), name, "input cotangent");
@@ -95,6 +76,7 @@ template <class S> struct Tanh {
   }
 
 private:
+  using detail::Elementwise<Tanh<S>, S>::n_;
   static Mat<S> derivative(const Mat<S>& x) {
     return x.unaryExpr([](const S& v) {
       using std::cosh;
@@ -102,7 +84,6 @@ private:
       return S(1 / (c * c));
     });
   }
-  Index n_;
 };
 
 }  // namespace moonwalk::reference
