@@ -109,14 +109,16 @@ template <class S> struct Conv2d {
   Mat<S> vjp_input(const Residual<S>& r, const Mat<S>& delta) const {
     check_cotangent(delta, r.batch);
     Mat<S> h = Mat<S>::Zero(in_dim(), delta.cols());
+    const std::vector<Index> sources = source_table();
     for (Index j = 0; j < delta.cols(); ++j)
       for (Index o = 0; o < co(); ++o)
         for (Index i = 0; i < ci(); ++i)
           for (Index a = 0; a < k(); ++a)
             for (Index b = 0; b < k(); ++b) {
               const S wt = w_(widx(o, i, a, b));
+              const Index* src_ab = &sources[static_cast<std::size_t>((a * k() + b) * P())];
               for (Index w = 0; w < P(); ++w) {
-                const Index s = src(w, a, b);
+                const Index s = src_ab[w];
                 if (s >= 0) h(i * P() + s, j) += wt * delta(o * P() + w, j);
               }
             }
@@ -127,13 +129,14 @@ template <class S> struct Conv2d {
     check_input(x);
     check_cotangent(delta, x.cols());
     Vec<S> g = Vec<S>::Zero(param_count());
+    const std::vector<Index> sources = source_table();
     for (Index j = 0; j < x.cols(); ++j)
       for (Index o = 0; o < co(); ++o) {
         for (Index i = 0; i < ci(); ++i)
           for (Index a = 0; a < k(); ++a)
             for (Index b = 0; b < k(); ++b)
               for (Index w = 0; w < P(); ++w) {
-                const Index s = src(w, a, b);
+                const Index s = sources[static_cast<std::size_t>((a * k() + b) * P() + w)];
                 if (s >= 0) g(widx(o, i, a, b)) += delta(o * P() + w, j) * x(i * P() + s, j);
               }
         g(w_.size() + o) += delta.col(j).segment(o * P(), P()).sum();
@@ -252,17 +255,28 @@ private:
   // Raster input position read by raster output position w through tap (a, b);
   // −1 where zero padding supplies the input.
   Index src(Index w, Index a, Index b) const { return geometry().src(w, a, b); }
+  // src(w, a, b) at ((a·k + b)·P + w): the hot loops read it instead of
+  // recomputing the wrap (integer divisions) per multiply-add.
+  std::vector<Index> source_table() const {
+    std::vector<Index> t(static_cast<std::size_t>(k() * k() * P()));
+    for (Index a = 0; a < k(); ++a)
+      for (Index b = 0; b < k(); ++b)
+        for (Index w = 0; w < P(); ++w) t[static_cast<std::size_t>((a * k() + b) * P() + w)] = src(w, a, b);
+    return t;
+  }
 
   template <class Weights> Mat<S> conv(const Weights& wt, const Mat<S>& x) const {
     Mat<S> y = Mat<S>::Zero(out_dim(), x.cols());
+    const std::vector<Index> sources = source_table();
     for (Index j = 0; j < x.cols(); ++j)
       for (Index o = 0; o < co(); ++o)
         for (Index i = 0; i < ci(); ++i)
           for (Index a = 0; a < k(); ++a)
             for (Index b = 0; b < k(); ++b) {
               const S c = wt(widx(o, i, a, b));
+              const Index* src_ab = &sources[static_cast<std::size_t>((a * k() + b) * P())];
               for (Index w = 0; w < P(); ++w) {
-                const Index s = src(w, a, b);
+                const Index s = src_ab[w];
                 if (s >= 0) y(o * P() + w, j) += c * x(i * P() + s, j);
               }
             }
