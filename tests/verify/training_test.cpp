@@ -168,11 +168,11 @@ double predicted_gap(const std::vector<StepRecord>& steps, const TrainOptions& o
     double round_v = 0, round_theta = 0;
     for (int c = 0; c < 2; ++c) {
       round_v += gamma2 * (o.momentum * v_prev[c] + s.gradient_norm[c]);
-      round_theta += gamma2 * (s.parameter_norm[c] + o.learning_rate * s.velocity_norm[c]);
+      round_theta += gamma2 * (s.parameter_norm[c] + s.learning_rate * s.velocity_norm[c]);
       v_prev[c] = s.velocity_norm[c];
     }
     dv = o.momentum * dv + dg + round_v;
-    dtheta += o.learning_rate * dv + round_theta;
+    dtheta += s.learning_rate * dv + round_theta;
   }
   return dtheta;
 }

@@ -75,7 +75,8 @@ reference::Network<float> make_classifier(std::size_t rows, std::size_t cols, in
     layers.push_back(activation_layer(activation, alpha, channels * h * w));
   }
   layers.emplace_back(reference::GlobalAvgPool<float>(channels, h * w));
-  const Vec<float> d = gaussian<float>(g, classes * channels, std::sqrt(1.0 / static_cast<double>(channels)));
+  // Small logits at the start: the loss begins near log(classes).
+  const Vec<float> d = gaussian<float>(g, classes * channels, 0.1 / std::sqrt(static_cast<double>(channels)));
   layers.emplace_back(reference::Dense<float>(Eigen::Map<const Mat<float>>(d.data(), classes, channels),
                                               Vec<float>::Zero(classes)));
   return reference::Network<float>(std::move(layers),
@@ -185,7 +186,7 @@ TrainResult train_lockstep(const LabelledImages& train, const LabelledImages& te
   r.initial_params = flat_params(nets[0]);
   Vec<float> theta[2] = {r.initial_params, r.initial_params};
   Vec<float> velocity[2] = {Vec<float>::Zero(theta[0].size()), Vec<float>::Zero(theta[0].size())};
-  const float lr = static_cast<float>(o.learning_rate), mu = static_cast<float>(o.momentum);
+  const float mu = static_cast<float>(o.momentum);
 
   // Batches: consecutive slices of a shuffled order, reshuffled every epoch.
   std::mt19937_64 shuffle(o.seed ^ 0x5eedba7c5eedba7cull);
@@ -231,7 +232,10 @@ TrainResult train_lockstep(const LabelledImages& train, const LabelledImages& te
     const Vec<float> flat[2] = {flat_gradient(g[0]), flat_gradient(g[1])};
     for (int c = 0; c < 2; ++c) s.gradient_norm[c] = norm(flat[c]);
     s.gradient_difference = norm(Vec<float>(flat[kMoonwalk] - flat[kBackprop])) / s.gradient_norm[kBackprop];
-    // SGD with momentum: v ← μ v + g, θ ← θ − lr v.
+    // SGD with momentum, v ← μ v + g, θ ← θ − lr v, the learning rate
+    // decaying from its peak to 0 along a half cosine over the run.
+    s.learning_rate = 0.5 * o.learning_rate * (1 + std::cos(M_PI * (step - 1) / std::max(1, o.steps)));
+    const float lr = static_cast<float>(s.learning_rate);
     for (int c = 0; c < 2; ++c) {
       s.parameter_norm[c] = norm(theta[c]);
       velocity[c] = mu * velocity[c] + flat[c];
@@ -265,6 +269,7 @@ nlohmann::json to_json(const TrainOptions& o) {
 nlohmann::json to_json(const StepRecord& r) {
   auto pair = [](const auto& v) { return nlohmann::json{{copy_name(0), v[0]}, {copy_name(1), v[1]}}; };
   nlohmann::json j{{"step", r.step},
+                   {"learning_rate", r.learning_rate},
                    {"loss", pair(r.loss)},
                    {"gradient_norm", pair(r.gradient_norm)},
                    {"gradient_relative_difference", r.gradient_difference},

@@ -21,12 +21,12 @@
 namespace moonwalk::verify {
 
 struct TrainOptions {
-  int steps = 600;
+  int steps = 800;
   int batch = 32;
   std::uint64_t seed = 1;
   std::string activation = "leaky_relu";  // or relu
-  double alpha = 0.1;                     // leaky_relu's slope
-  double learning_rate = 0.05;
+  double alpha = 0.5;                     // leaky_relu's slope
+  double learning_rate = 0.02;  // the peak; it decays along a half cosine to 0 at the last step
   double momentum = 0.9;
   int eval_every = 50;         // steps between test-accuracy measurements (0: only at the end)
   std::size_t test_limit = 0;  // use the first n test images (0: all)
@@ -67,6 +67,7 @@ inline const char* copy_name(int c) { return c == kBackprop ? "backprop" : "moon
 
 struct StepRecord {
   int step = 0;
+  double learning_rate = 0;  // this step's
   double loss[2] = {0, 0};
   double gradient_norm[2] = {0, 0};  // ‖g‖ over every parameter
   // ‖g_moonwalk − g_backprop‖ / ‖g_backprop‖ over every parameter.
