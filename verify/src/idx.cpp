@@ -17,6 +17,14 @@ namespace {
   throw std::invalid_argument(path + ": " + why);
 }
 
+// zlib's message, without the file name it puts first.
+std::string gz_message(gzFile f, const std::string& path) {
+  int code = 0;
+  std::string msg = gzerror(f, &code);
+  if (msg.rfind(path + ": ", 0) == 0) msg.erase(0, path.size() + 2);
+  return msg;
+}
+
 // The whole decompressed stream; zlib reads a file without a gzip header as is.
 std::vector<std::uint8_t> inflate_file(const std::string& path) {
   std::error_code ec;
@@ -29,18 +37,15 @@ std::vector<std::uint8_t> inflate_file(const std::string& path) {
   std::uint8_t buf[1 << 16];
   for (;;) {
     const int n = gzread(f.get(), buf, sizeof buf);
-    if (n < 0) {
-      int code = 0;
-      const char* msg = gzerror(f.get(), &code);
-      refuse(path, std::string("corrupt gzip stream (") + msg + ")");
-    }
+    if (n < 0) refuse(path, "corrupt gzip stream (" + gz_message(f.get(), path) + ")");
     if (n == 0) break;
     out.insert(out.end(), buf, buf + n);
   }
   // A stream cut short reads as a clean end of data, with the error set.
   int code = 0;
-  const char* msg = gzerror(f.get(), &code);
-  if (code != Z_OK && code != Z_STREAM_END) refuse(path, std::string("corrupt or truncated gzip stream (") + msg + ")");
+  gzerror(f.get(), &code);
+  if (code != Z_OK && code != Z_STREAM_END)
+    refuse(path, "corrupt or truncated gzip stream (" + gz_message(f.get(), path) + ")");
   return out;
 }
 

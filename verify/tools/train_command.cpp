@@ -13,6 +13,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -24,6 +25,9 @@ namespace {
 using namespace moonwalk::verify;
 
 int run_train(const TrainOptions& o, const std::string& data, const std::string& json_file) {
+  if (!std::filesystem::is_directory(data))
+    throw NoInputError(data + ": no such directory (the Debian package dataset-fashion-mnist installs the data in "
+                              "/usr/share/datasets/fashion-mnist; scripts/setup.sh installs it)");
   const LabelledImages train = read_labelled_images(data, "train", 10);
   const LabelledImages test = read_labelled_images(data, "t10k", 10);
   const std::size_t test_count = o.test_limit ? std::min(o.test_limit, test.count) : test.count;
