@@ -18,7 +18,7 @@ using reference::Vec;
 
 namespace {
 
-template <class T> Vec<float> gaussian(std::mt19937_64& g, Index n, double stddev) {
+Vec<float> gaussian(std::mt19937_64& g, Index n, double stddev) {
   std::normal_distribution<double> d(0.0, stddev);
   Vec<float> v(n);
   for (Index i = 0; i < n; ++i) v(i) = static_cast<float>(d(g));
@@ -60,7 +60,7 @@ reference::Network<float> make_classifier(std::size_t rows, std::size_t cols, in
   for (int stage = 0; stage < 2; ++stage) {
     const Index in = channels, out = channels * 4;
     // He initialisation: variance 2 / fan-in.
-    const Vec<float> m = gaussian<float>(g, out * in * 4, std::sqrt(2.0 / static_cast<double>(in * 4)));
+    const Vec<float> m = gaussian(g, out * in * 4, std::sqrt(2.0 / static_cast<double>(in * 4)));
     layers.emplace_back(reference::PatchDownsample2d<float>(in, h, w, 2, Eigen::Map<const Mat<float>>(m.data(), out, in * 4),
                                                             Vec<float>::Zero(out)));
     channels = out, h /= 2, w /= 2;
@@ -70,13 +70,13 @@ reference::Network<float> make_classifier(std::size_t rows, std::size_t cols, in
     spec.padding = reference::Padding::circular;
     spec.strategy = reference::ConvStrategy::fft;
     layers.emplace_back(reference::Conv2d<float>(
-        spec, gaussian<float>(g, channels * channels * 9, std::sqrt(2.0 / static_cast<double>(channels * 9))),
+        spec, gaussian(g, channels * channels * 9, std::sqrt(2.0 / static_cast<double>(channels * 9))),
         Vec<float>::Zero(channels)));
     layers.push_back(activation_layer(activation, alpha, channels * h * w));
   }
   layers.emplace_back(reference::GlobalAvgPool<float>(channels, h * w));
   // Small logits at the start: the loss begins near log(classes).
-  const Vec<float> d = gaussian<float>(g, classes * channels, 0.1 / std::sqrt(static_cast<double>(channels)));
+  const Vec<float> d = gaussian(g, classes * channels, 0.1 / std::sqrt(static_cast<double>(channels)));
   layers.emplace_back(reference::Dense<float>(Eigen::Map<const Mat<float>>(d.data(), classes, channels),
                                               Vec<float>::Zero(classes)));
   return reference::Network<float>(std::move(layers),
@@ -234,7 +234,7 @@ TrainResult train_lockstep(const LabelledImages& train, const LabelledImages& te
     s.gradient_difference = norm(Vec<float>(flat[kMoonwalk] - flat[kBackprop])) / s.gradient_norm[kBackprop];
     // SGD with momentum, v ← μ v + g, θ ← θ − lr v, the learning rate
     // decaying from its peak to 0 along a half cosine over the run.
-    s.learning_rate = 0.5 * o.learning_rate * (1 + std::cos(M_PI * (step - 1) / std::max(1, o.steps)));
+    s.learning_rate = 0.5 * o.learning_rate * (1 + std::cos(std::acos(-1.0) * (step - 1) / std::max(1, o.steps)));
     const float lr = static_cast<float>(s.learning_rate);
     for (int c = 0; c < 2; ++c) {
       s.parameter_norm[c] = norm(theta[c]);
