@@ -55,7 +55,7 @@ template <class S> struct Conv1d : detail::ConvCore<Conv1d<S>, S, Conv1dSpec> {
   }
   static detail::ConvPlane plane_of(const Conv1dSpec& s) {
     const Conv1dShape g = Conv1dShape::of(s);
-    detail::ConvPlane pl{g.ci, g.co, 1, g.W, g.circular, {}, g.seed_positions(), std::min(g.block, g.W)};
+    detail::ConvPlane pl{g.ci, g.co, 1, g.W, g.circular, {}, g.seed_positions(), std::min(g.block, g.W), {}};
     for (Index t = 0; t < g.k; ++t) pl.taps.emplace_back(0, t - g.pad());
     return pl;
   }

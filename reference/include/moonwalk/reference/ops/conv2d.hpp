@@ -75,7 +75,7 @@ template <class S> struct Conv2d : detail::ConvCore<Conv2d<S>, S, Conv2dSpec> {
     const std::vector<char> col = g.seeded_columns();
     const Index free_cols = static_cast<Index>(std::count(col.begin(), col.end(), 0));
     detail::ConvPlane pl{g.ci,  g.co, g.H, g.W, g.circular, {}, g.seed_positions(),
-                         std::max<Index>(1, std::min(g.block, g.H) + free_cols - 1)};
+                         std::max<Index>(1, std::min(g.block, g.H) + free_cols - 1), {}};
     for (Index a = 0; a < g.k; ++a)
       for (Index b = 0; b < g.k; ++b) pl.taps.emplace_back(a - g.pad(), b - g.pad());
     return pl;

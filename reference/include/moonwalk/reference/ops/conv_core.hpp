@@ -39,6 +39,7 @@ struct ConvPlane {
   std::vector<std::pair<Index, Index>> taps;  // (dr, dq) of tap t, in weight order
   std::vector<Index> seeds;                   // the blocked strategy's, ascending raster positions
   Index chain = 1;                            // the longest chain of blocked recurrence steps
+  std::vector<Index> sources;                 // src(w, t) at t·positions() + w
 
   Index positions() const { return H * W; }
   static Index wrap(Index v, Index n) { return ((v % n) + n) % n; }
@@ -53,9 +54,16 @@ struct ConvPlane {
     }
     return r * W + q;
   }
-  Index src(Index w, Index t) const {
-    const auto [dr, dq] = taps[static_cast<std::size_t>(t)];
-    return shift(w, dr, dq);
+  // The input position output w reads through tap t (−1: zero padding), from
+  // a table: the hot loops would otherwise spend their time in the wrap's
+  // integer divisions.
+  Index src(Index w, Index t) const { return sources[static_cast<std::size_t>(t * positions() + w)]; }
+  void tabulate() {
+    sources.resize(taps.size() * static_cast<std::size_t>(positions()));
+    for (std::size_t t = 0; t < taps.size(); ++t)
+      for (Index w = 0; w < positions(); ++w)
+        sources[t * static_cast<std::size_t>(positions()) + static_cast<std::size_t>(w)] =
+            shift(w, taps[t].first, taps[t].second);
   }
   Index half_band() const {
     Index h = 0;
@@ -73,6 +81,7 @@ public:
     Derived::check_shape(sp_);
     require(sp_.block >= 1, name(), "block size B must be at least 1");  // before the seeds are laid out
     pl_ = Derived::plane_of(sp_);
+    pl_.tabulate();
     validate();
   }
 
