@@ -49,6 +49,7 @@ void add_vectors_command(CLI::App& app);
 void add_study_command(CLI::App& app);
 void add_check_command(CLI::App& app);
 void add_crosscheck_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 
 }  // namespace moonwalk::tools
