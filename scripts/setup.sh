@@ -4,7 +4,7 @@
 # and the CUDA path is built only when CMake finds it.
 set -euo pipefail
 packages=(cmake ninja-build g++ libeigen3-dev libboost-dev catch2 librapidcheck-dev libcli11-dev
-          nlohmann-json3-dev libfmt-dev)
+          nlohmann-json3-dev libfmt-dev python3-numpy python3-matplotlib python3-torch)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

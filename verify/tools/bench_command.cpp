@@ -184,13 +184,19 @@ double relative(const Vec<mp50>& a, const Vec<mp50>& b) {
 }
 
 // The working set docs/spec.md names ("Measured memory"): what one gradient
-// allocates beyond the ledger's stored bytes. The returned gradients (one
-// scalar per parameter and per input entry), the parameters' own copy that a
-// method's scratch may hold (none), and a fixed number of batch-sized
-// matrices of the widest layer: the current activation and cotangent, the
-// error model's shadow, and the operators' temporaries.
+// allocates beyond the ledger's stored bytes, in batch-sized matrices of the
+// widest layer input or output: the returned gradients (one
+// scalar per parameter and per input entry) and the buffers live at the
+// method's busiest step. Backprop and its variants: x, h, the shadow E, and
+// the new h and E of one reverse step (5). moonwalk_mixed, in the
+// inverse-forward step: x, h_{i-1}, E, E_in, h_i, J_iᵀh_i, the residual, the
+// shadow's two vijps and the certificate's pushed shadow (10).
+// Plus the largest layer's parameter gradient once more: vjp_params forms it
+// before it is moved into the result, and the shadow's is formed beside it.
 struct WorkingSet {
-  std::size_t gradients = 0, widest = 0;  // bytes of one (in + out) batch of the widest layer
+  std::size_t gradients = 0, widest = 0;  // bytes of one batch of the widest layer input or output
+  std::size_t largest_params = 0;         // bytes of the largest layer's parameters
+  std::size_t bytes(bool moonwalk) const { return gradients + largest_params + (moonwalk ? 10 : 5) * widest; }
 };
 template <class S> WorkingSet working_set(const reference::Network<S>& net, Index batch) {
   WorkingSet w;
@@ -198,7 +204,8 @@ template <class S> WorkingSet working_set(const reference::Network<S>& net, Inde
   Index widest = 0;
   for (std::size_t i = 0; i < net.depth(); ++i) {
     params += static_cast<std::size_t>(net.param_count(i));
-    widest = std::max(widest, net.in_dim(i) + net.out_dim(i));
+    w.largest_params = std::max(w.largest_params, static_cast<std::size_t>(net.param_count(i)) * sizeof(S));
+    widest = std::max({widest, net.in_dim(i), net.out_dim(i)});
   }
   w.gradients = (params + static_cast<std::size_t>(net.in_dim(0) * batch)) * sizeof(S);
   w.widest = static_cast<std::size_t>(widest * batch) * sizeof(S);
@@ -214,7 +221,7 @@ struct Options {
   std::size_t anchor_every = 16;
   std::string json, export_dir;
   bool quick = false;
-  double max_seconds = 0;  // stop a family's sweep once one gradient takes longer
+  double max_seconds = 4;  // stop a family's sweep once one gradient takes longer
 };
 
 // One family at one depth, every method, in precision S.
@@ -297,6 +304,7 @@ nlohmann::json bench_row(const Family& f, int depth, const Options& o, const Siz
     }
     r["ledger_peak_by_category"] = ledger;
     r["measured_peak_bytes"] = peak;
+    r["predicted_peak_bytes"] = stored + ws.bytes(base_method(m) == Method::moonwalk_mixed);
     r["factor_cache_bytes"] = cache;
     r["seconds"] = t;
     r["seconds_all"] = seconds;
@@ -320,7 +328,8 @@ nlohmann::json bench_row(const Family& f, int depth, const Options& o, const Siz
           {"batch", batch},
           {"input_dim", p.net.in_dim(0)},
           {"param_bytes", p.net.cast<S>().param_bytes()},
-          {"working_set", {{"gradients", ws.gradients}, {"widest_layer_batch", ws.widest}}},
+          {"working_set",
+           {{"gradients", ws.gradients}, {"widest_layer_batch", ws.widest}, {"largest_layer_params", ws.largest_params}}},
           {"spec", spec},
           {"methods", methods}};
 }
@@ -370,7 +379,8 @@ int run_bench(const Options& o) {
     if (std::none_of(all_families().begin(), all_families().end(),
                      [&](const Family& f) { return n == f.name || n == f.base; }))
       throw CLI::ValidationError("--family", "\"" + n + "\" is not a family (conv1d, conv2d, coupling, mlp or a variant)");
-  const std::vector<int> depths = !o.depths.empty() ? o.depths : o.quick ? std::vector<int>{2, 4} : std::vector<int>{4, 8, 16, 32, 64};
+  const std::vector<int> depths =
+      !o.depths.empty() ? o.depths : o.quick ? std::vector<int>{2, 4} : std::vector<int>{4, 8, 16, 32, 64};
   nlohmann::json rows = nlohmann::json::array();
   const auto start = std::chrono::steady_clock::now();
   std::size_t done = 0;

@@ -33,6 +33,7 @@
 #pragma once
 
 #include "moonwalk/reference/ops/conv_geometry.hpp"
+#include "moonwalk/reference/ops/conv_kernels.hpp"
 #include "moonwalk/reference/ops/conv_spec.hpp"
 #include "moonwalk/reference/ops/pivoted_right_inverse.hpp"
 #include "moonwalk/reference/tensor.hpp"
@@ -108,6 +109,7 @@ template <class S> struct Conv1d {
 
   Mat<S> vjp_input(const Residual<S>& r, const Mat<S>& delta) const {
     check_cotangent(delta, r.batch);
+    if constexpr (conv_kernels::enabled<S>) return conv_kernels::vjp_input<S>(w_, delta, ci(), co(), W(), runs());
     Mat<S> h = Mat<S>::Zero(in_dim(), delta.cols());
     for (Index j = 0; j < delta.cols(); ++j)
       for (Index o = 0; o < co(); ++o)
@@ -125,6 +127,7 @@ template <class S> struct Conv1d {
   Vec<S> vjp_params(const Mat<S>& x, const Mat<S>& delta) const {
     check_input(x);
     check_cotangent(delta, x.cols());
+    if constexpr (conv_kernels::enabled<S>) return conv_kernels::vjp_params<S>(x, delta, ci(), co(), W(), runs());
     Vec<S> g = Vec<S>::Zero(param_count());
     for (Index j = 0; j < x.cols(); ++j)
       for (Index o = 0; o < co(); ++o) {
@@ -243,7 +246,12 @@ private:
   Index src(Index w, Index t) const { return geometry().src(w, t); }
 
 
+  conv_kernels::TapRuns runs() const {
+    return conv_kernels::tap_runs(W(), k(), [this](Index w, Index t) { return src(w, t); });
+  }
+
   template <class Weights> Mat<S> conv(const Weights& wt, const Mat<S>& x) const {
+    if constexpr (conv_kernels::enabled<S>) return conv_kernels::forward<S>(wt, x, ci(), co(), W(), runs());
     Mat<S> y = Mat<S>::Zero(out_dim(), x.cols());
     for (Index j = 0; j < x.cols(); ++j)
       for (Index o = 0; o < co(); ++o)
@@ -319,6 +327,10 @@ private:
 
   Mat<S> vijp_fft(const Mat<S>& g) const {
     const Factor& f = factor();
+    if constexpr (conv_kernels::enabled<S>)
+      return conv_kernels::vijp_fft_1d<S>(g, ci(), co(), W(), [&f](Index fr, const Vec<S>& b) -> Vec<S> {
+        return f.freq[static_cast<std::size_t>(fr)].solve(b);
+      });
     const Index nb = g.cols();
     Mat<S> d = Mat<S>::Zero(out_dim(), nb);
     for (Index j = 0; j < nb; ++j)

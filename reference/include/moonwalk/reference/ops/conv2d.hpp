@@ -43,6 +43,7 @@
 
 #include "moonwalk/reference/ops/conv1d.hpp"
 #include "moonwalk/reference/ops/conv_geometry.hpp"
+#include "moonwalk/reference/ops/conv_kernels.hpp"
 #include "moonwalk/reference/ops/conv_spec.hpp"
 
 namespace moonwalk::reference {
@@ -108,6 +109,7 @@ template <class S> struct Conv2d {
 
   Mat<S> vjp_input(const Residual<S>& r, const Mat<S>& delta) const {
     check_cotangent(delta, r.batch);
+    if constexpr (conv_kernels::enabled<S>) return conv_kernels::vjp_input<S>(w_, delta, ci(), co(), P(), runs());
     Mat<S> h = Mat<S>::Zero(in_dim(), delta.cols());
     for (Index j = 0; j < delta.cols(); ++j)
       for (Index o = 0; o < co(); ++o)
@@ -126,6 +128,7 @@ template <class S> struct Conv2d {
   Vec<S> vjp_params(const Mat<S>& x, const Mat<S>& delta) const {
     check_input(x);
     check_cotangent(delta, x.cols());
+    if constexpr (conv_kernels::enabled<S>) return conv_kernels::vjp_params<S>(x, delta, ci(), co(), P(), runs());
     Vec<S> g = Vec<S>::Zero(param_count());
     for (Index j = 0; j < x.cols(); ++j)
       for (Index o = 0; o < co(); ++o) {
@@ -253,7 +256,12 @@ private:
   // −1 where zero padding supplies the input.
   Index src(Index w, Index a, Index b) const { return geometry().src(w, a, b); }
 
+  conv_kernels::TapRuns runs() const {
+    return conv_kernels::tap_runs(P(), k() * k(), [this](Index w, Index t) { return src(w, t / k(), t % k()); });
+  }
+
   template <class Weights> Mat<S> conv(const Weights& wt, const Mat<S>& x) const {
+    if constexpr (conv_kernels::enabled<S>) return conv_kernels::forward<S>(wt, x, ci(), co(), P(), runs());
     Mat<S> y = Mat<S>::Zero(out_dim(), x.cols());
     for (Index j = 0; j < x.cols(); ++j)
       for (Index o = 0; o < co(); ++o)
