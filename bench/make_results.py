@@ -95,18 +95,24 @@ def ratio_summary(mw, torch_rows):
 
 
 def agreement_table(mw):
-    rows = []
-    for r in mw["rows"]:
+    """Measured peak against the ledger's stored bytes + the returned gradients
+    + the working set measured at the family's shallowest depth."""
+    base, rows = {}, []
+    for r in sorted(mw["rows"], key=lambda r: r["depth"]):
         ws = r["working_set"]
         for name in METHODS:
             m = r["methods"].get(name)
             if not m or "measured_peak_bytes" not in m:
                 continue
-            predicted = m["predicted_peak_bytes"]
-            rows.append([r["family"], r["depth"], name, m["stored_bytes"], predicted, m["measured_peak_bytes"],
-                         f"{m['measured_peak_bytes'] / predicted:.3f}", m["factor_cache_bytes"]])
-    return table(["family", "blocks", "method", "ledger stored", "stored + working set", "measured peak",
-                  "measured / predicted", "factor cache"], rows)
+            extra = m["measured_peak_bytes"] - m["stored_bytes"] - ws["gradients"]
+            base.setdefault((r["family"], name), extra)
+            predicted = m["stored_bytes"] + ws["gradients"] + base[(r["family"], name)]
+            rows.append([r["family"], r["depth"], name, m["stored_bytes"], ws["gradients"], extra, predicted,
+                         m["measured_peak_bytes"], f"{m['measured_peak_bytes'] / predicted:.3f}",
+                         m["factor_cache_bytes"]])
+    rows.sort(key=lambda x: (x[0], x[2], x[1]))
+    return table(["family", "blocks", "method", "ledger stored", "gradients", "working set", "predicted peak",
+                  "measured peak", "measured / predicted", "factor cache"], rows)
 
 
 def budget_table(mw, torch_rows, budget):

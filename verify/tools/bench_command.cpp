@@ -183,20 +183,12 @@ double relative(const Vec<mp50>& a, const Vec<mp50>& b) {
   return nb > 0 ? to_double(mp50(d / nb)) : (d == 0 ? 0.0 : INFINITY);
 }
 
-// The working set docs/spec.md names ("Measured memory"): what one gradient
-// allocates beyond the ledger's stored bytes, in batch-sized matrices of the
-// widest layer input or output: the returned gradients (one
-// scalar per parameter and per input entry) and the buffers live at the
-// method's busiest step. Backprop and its variants: x, h, the shadow E, and
-// the new h and E of one reverse step (5). moonwalk_mixed, in the
-// inverse-forward step: x, h_{i-1}, E, E_in, h_i, J_iᵀh_i, the residual, the
-// shadow's two vijps and the certificate's pushed shadow (10).
-// Plus the largest layer's parameter gradient once more: vjp_params forms it
-// before it is moved into the result, and the shadow's is formed beside it.
+// What docs/spec.md ("Measured memory") sets beside the ledger: the returned
+// gradients (one scalar per parameter and per input entry), and the bound on
+// how much the working set may change between depths (one batch of the widest
+// layer input or output, plus the largest layer's parameters).
 struct WorkingSet {
-  std::size_t gradients = 0, widest = 0;  // bytes of one batch of the widest layer input or output
-  std::size_t largest_params = 0;         // bytes of the largest layer's parameters
-  std::size_t bytes(bool moonwalk) const { return gradients + largest_params + (moonwalk ? 10 : 5) * widest; }
+  std::size_t gradients = 0, widest = 0, largest_params = 0;
 };
 template <class S> WorkingSet working_set(const reference::Network<S>& net, Index batch) {
   WorkingSet w;
@@ -304,7 +296,7 @@ nlohmann::json bench_row(const Family& f, int depth, const Options& o, const Siz
     }
     r["ledger_peak_by_category"] = ledger;
     r["measured_peak_bytes"] = peak;
-    r["predicted_peak_bytes"] = stored + ws.bytes(base_method(m) == Method::moonwalk_mixed);
+    r["working_set_bytes"] = static_cast<double>(peak) - static_cast<double>(stored) - static_cast<double>(ws.gradients);
     r["factor_cache_bytes"] = cache;
     r["seconds"] = t;
     r["seconds_all"] = seconds;
