@@ -15,7 +15,7 @@ METHODS = ["backprop", "backprop_minimal", "checkpointed", "reversible", "moonwa
 
 
 def mib(b):
-    return f"{b / 2**20:.2f}"
+    return "-" if b is None else f"{b / 2**20:.2f}"
 
 
 def fmt_ratio(x):
@@ -67,7 +67,7 @@ def memory_table(mw, torch_rows):
                      mib(stored("reversible")) if stored("reversible") is not None else "-",
                      mib(mm), mib(stored("moonwalk_mixed_anchors")),
                      mib(ta) if ta else "-", mib(tc) if tc else "-",
-                     fmt_ratio(mm / ta if ta else None),
+                     fmt_ratio(mm / ta if ta and mm is not None else None),
                      mib(peak("backprop")), mib(peak("moonwalk_mixed"))])
     return table(["family", "blocks", "backprop", "backprop_minimal", "checkpointed", "reversible", "moonwalk_mixed",
                   "mixed+anchors", "PyTorch autograd", "PyTorch checkpoint", "moonwalk_mixed / autograd",
@@ -140,6 +140,36 @@ def budget_table(mw, torch_rows, budget):
         out.append(row)
     return table(["family", "backprop", "backprop_minimal", "checkpointed", "reversible", "moonwalk_mixed",
                   "mixed+anchors", "PyTorch autograd (saved)", "moonwalk_mixed / leaner"], out)
+
+
+def fit_depth(pts, budget):
+    """Depth where the straight line through the two deepest (depth, bytes) points reaches the budget."""
+    pts = sorted(p for p in pts if p[1] is not None)
+    if len(pts) < 2:
+        return None
+    (d0, b0), (d1, b1) = pts[-2], pts[-1]
+    slope = (b1 - b0) / (d1 - d0)
+    return d1 + (budget - b1) / slope if slope > 0 else None
+
+
+def stored_budget_table(mw, torch_rows, budget):
+    """Depth at the budget in stored bytes: the ledger's for the reference's
+    methods, autograd's saved bytes for PyTorch; like for like."""
+    out = []
+    for fam in families(mw):
+        rows = [r for r in mw["rows"] if r["family"] == fam]
+        depth = {}
+        for name in METHODS:
+            depth[name] = fit_depth([(r["depth"], r["methods"].get(name, {}).get("stored_bytes")) for r in rows], budget)
+        torch_depth = fit_depth([(d, m["autograd"]["saved_bytes"]) for (f, d), m in torch_rows.items() if f == fam],
+                                budget)
+        lean = max(v for v in [depth["backprop_minimal"], torch_depth] if v is not None)
+        row = [fam] + ["-" if depth[n] is None else f"{depth[n]:.0f}" for n in METHODS]
+        row.append("-" if torch_depth is None else f"{torch_depth:.0f}")
+        for n in ("moonwalk_mixed", "moonwalk_mixed_anchors"):
+            row.append("-" if depth[n] is None else f"{depth[n] / lean:.2f}")
+        out.append(row)
+    return table(["family"] + METHODS + ["PyTorch autograd", "moonwalk_mixed / leaner", "anchors / leaner"], out)
 
 
 def measured_budget_table(mw):
@@ -275,7 +305,10 @@ def main():
     mw, pt, torch_rows = load(args)
     budget = mw["budget_bytes"]
     parts = [
-        f"### Depth at a budget of {budget / 2**20:.0f} MiB of measured peak (straight-line fit of the two deepest rows)\n",
+        f"### Depth at a budget of {budget / 2**20:.0f} MiB of stored bytes (straight-line fit of the two deepest rows)\n",
+        stored_budget_table(mw, torch_rows, budget),
+        f"\n### Depth at a budget of {budget / 2**20:.0f} MiB of measured heap peak (straight-line fit of the two deepest rows; "
+        "PyTorch: saved bytes)\n",
         budget_table(mw, torch_rows, budget),
         "\nLargest measured depth whose measured peak fits the budget:\n",
         measured_budget_table(mw),
