@@ -111,7 +111,7 @@ Problem problem_from_json(const nlohmann::json& json, std::size_t max_bytes) {
   std::uint64_t seed = 1;
   if (spec.has("seed")) {
     const config::Node n = spec.at("seed");
-    if (!n.value().is_number_unsigned()) n.fail("must be a non-negative integer");
+    if (!n.value().is_number_integer() || n.value().get<std::int64_t>() < 0) n.fail("must be a non-negative integer");
     seed = n.value().get<std::uint64_t>();
   }
   ExactRng rng(seed);
@@ -135,7 +135,7 @@ Problem problem_from_json(const nlohmann::json& json, std::size_t max_bytes) {
       const Index in = std::visit([](const auto& o) { return o.in_dim(); }, layers[i]);
       const Index prev = std::visit([](const auto& o) { return o.out_dim(); }, layers[i - 1]);
       if (in != prev)
-        l.fail("takes " + std::to_string(in) + " inputs but layer " + std::to_string(i - 1) + " gives " +
+        l.fail(op + " takes " + std::to_string(in) + " inputs but layer " + std::to_string(i - 1) + " gives " +
                std::to_string(prev));
     }
   }

@@ -16,6 +16,7 @@
 //     of J_iᵀ h = g unenforced, part of it is taken for that strategy's own
 //     residual and shows in the estimate).
 // The clean run itself raises nothing.
+#include "moonwalk/reference/tolerance_rules.hpp"
 #include "moonwalk/verify/networks.hpp"
 
 #include <catch2/catch.hpp>

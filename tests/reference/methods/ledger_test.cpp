@@ -70,10 +70,10 @@ TEST_CASE("methods: refusals name the layer", "[methods][errors]") {
   CHECK_THROWS_WITH(methods::moonwalk_mixed(p.net, p.x0, methods::MixedOptions{0, false, {}}),
                     Catch::Contains("moonwalk_mixed: layer 1 (relu) is not submersive"));
   CHECK_THROWS_WITH(problem_from_json(nlohmann::json::parse(R"({"layers": [{"op": "conv9d"}], "loss": {"type": "mse"}})")),
-                    Catch::Contains("unknown operator 'conv9d'"));
+                    Catch::Contains("layers[0].op: \"conv9d\" is not an operator"));
   CHECK_THROWS_WITH(problem_from_json(nlohmann::json::parse(
                         R"({"layers": [{"op": "dense", "in": 3, "out": 2}, {"op": "relu", "dim": 3}], "loss": {"type": "mse"}})")),
-                    Catch::Contains("layer 1 (relu) takes 3 inputs but layer 0 gives 2"));
+                    Catch::Contains("layers[1]: relu takes 3 inputs but layer 0 gives 2"));
 }
 
 TEST_CASE("methods: depth anchors replace fragments and are all released", "[methods][anchors]") {
