@@ -235,18 +235,18 @@ def plots(mw, torch_rows, outdir):
             pts = [(r["depth"], r["methods"][name]["stored_bytes"]) for r in rows
                    if "stored_bytes" in r["methods"].get(name, {})]
             if pts:
-                ax.plot(*zip(*pts), marker="o", label=name)
+                ax.plot(*zip(*pts), marker="o", label=name, color=f"C{METHODS.index(name)}")
         pts = sorted((d, m["autograd"]["saved_bytes"]) for (f, d), m in torch_rows.items() if f == fam)
         if pts:
             ax.plot(*zip(*pts), "k--", marker="x", label="PyTorch autograd")
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_title(fam)
+        ax.legend(fontsize=6)
         ax.set_xlabel("blocks")
         ax.set_ylabel("stored bytes")
     for ax in list(axes.flat)[len(fams):]:
         ax.axis("off")
-    axes.flat[0].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(os.path.join(outdir, "memory.png"), dpi=90)
     plt.close(fig)
