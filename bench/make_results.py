@@ -252,13 +252,14 @@ def plots(mw, torch_rows, outdir):
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for fam in fams:
+    for k, fam in enumerate(fams):
         rows = [r for r in mw["rows"] if r["family"] == fam]
         for name, style in (("moonwalk_mixed", "-"), ("moonwalk_mixed_anchors", ":")):
             pts = [(r["depth"], r["methods"][name]["relative_error"]) for r in rows
                    if "relative_error" in r["methods"].get(name, {})]
             if pts:
-                ax.plot(*zip(*pts), style, marker="o", label=f"{fam} {'anchors' if 'anchors' in name else ''}")
+                ax.plot(*zip(*pts), style, marker="o", color=f"C{k}",
+                        label=f"{fam}{' anchors' if 'anchors' in name else ''}")
     ax.axhline(1e-4, color="k", lw=0.8)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
