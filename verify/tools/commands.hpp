@@ -50,6 +50,7 @@ void add_study_command(CLI::App& app);
 void add_check_command(CLI::App& app);
 void add_crosscheck_command(CLI::App& app);
 void add_train_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 
 }  // namespace moonwalk::tools

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   moonwalk::tools::add_check_command(app);
   moonwalk::tools::add_crosscheck_command(app);
   moonwalk::tools::add_train_command(app);
+  moonwalk::tools::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {  // a subcommand's own exit code (commands.hpp)

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -87,6 +88,9 @@ template <class S> struct Gradients {
   std::string exceeded;
   // The a-posteriori estimate of the relative error of (θ_1..θ_L, ∂ℓ/∂x_0).
   double estimate = 0;
+  // Seconds by phase, in the order first reached (moonwalk_mixed: forward,
+  // reverse, inverse_forward and, within it, error_model), for the bench.
+  std::vector<std::pair<std::string, double>> phase_seconds;
   // Trusted: no certificate exceeded, and the estimate leaves a correct digit.
   bool trusted() const { return exceeded.empty() && std::isfinite(estimate) && estimate < 1; }
 };

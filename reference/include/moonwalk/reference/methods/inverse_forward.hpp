@@ -16,6 +16,7 @@
 #pragma once
 
 #include "moonwalk/reference/methods/error_model.hpp"
+#include "moonwalk/reference/methods/phase_timer.hpp"
 
 #include <cstdio>
 #include <functional>
@@ -66,7 +67,13 @@ template <class S>
 void inverse_forward(const Network<S>& net, const Mat<S>& x0, const Mat<S>& h0, Gradients<S>& out,
                      const std::function<Fragment<S>(std::size_t)>& fragment_of,
                      const std::function<const Mat<S>*(std::size_t)>& anchor_of, const Mat<S>& E0,
-                     const std::vector<double>& kept_growth = {}, const Faults& faults = {}) {
+                     const std::vector<double>& kept_growth = {}, const Faults& faults = {},
+                     PhaseTimer* timer = nullptr) {
+  // The sweep's own work is charged to "inverse_forward", the shadow's and
+  // the certificates' to "verification".
+  auto mark = [&](const char* phase) {
+    if (timer) timer->mark(phase);
+  };
   const std::size_t L = net.depth();
   out.params.resize(L);
   out.certificate.assign(L, 0.0);
@@ -78,9 +85,11 @@ void inverse_forward(const Network<S>& net, const Mat<S>& x0, const Mat<S>& h0, 
   double params_sq = 0;
   Mat<S> x = x0, h_prev = h0, E = E0;
   for (std::size_t i = 0; i < L; ++i) {
+    mark("inverse_forward");
     const bool faulty = faults.at(i, net.layer_name(i));
     const Residual<S> r = residual(net, i, x);
     const Mat<S> E_in = E + rounding_noise(h_prev, noise_stream(NoiseRole::inverse_forward, i));
+    mark("verification");
     const Mat<S>* anchor = anchor_of(i);
     Fragment<S> f_noise;
     Mat<S> h;
@@ -97,6 +106,7 @@ void inverse_forward(const Network<S>& net, const Mat<S>& x0, const Mat<S>& h0, 
       }
       if (faulty && faults.kind == Faults::Kind::vijp_bias) h *= S(1 + faults.size);
     }
+    mark("inverse_forward");
     // The measured residual: h_i solves J_iᵀ h = h_{i−1} + res exactly (to the
     // rounding of this product), so res is the error this step added to the
     // right-hand side; the shadow carries it on, amplified as the method will.
@@ -111,7 +121,9 @@ void inverse_forward(const Network<S>& net, const Mat<S>& x0, const Mat<S>& h0, 
     E = anchor ? E_model
                : Mat<S>(E_model + detail::shadow_vijp(net, i, x, res, Fragment<S>{Vec<S>::Zero(f_noise.size())}));
     if (net.param_count(i) > 0) {
+      mark("verification");
       out.params[i] = vjp_params(net, i, x, h);
+      mark("inverse_forward");
       params_sq += squared_norm_of<S>(vjp_params(net, i, x, E));
     }
     // What the model predicts for the residual: the part of the shadowed
@@ -129,9 +141,11 @@ void inverse_forward(const Network<S>& net, const Mat<S>& x0, const Mat<S>& h0, 
       note(net.label(i), detail::exceed_message(out.certificate[i], out.certificate_bound[i]));
     // Where the model itself overflowed, the error it stands for did too.
     if (!std::isfinite(norm_of(E))) note(net.label(i), "the error model's shadow overflowed: no estimate from here on");
+    mark("verification");
     x = net.forward(i, x);
     h_prev = std::move(h);
   }
+  mark("inverse_forward");
   const Mat<S> hL = net.loss_gradient(x);
   const double gap = norm_of<S>(h_prev - hL), scale = norm_of(hL);
   const double predicted = norm_of(E) + norm_of<S>(rounding_noise(hL, noise_stream(NoiseRole::loss, L)));
@@ -145,6 +159,7 @@ void inverse_forward(const Network<S>& net, const Mat<S>& x0, const Mat<S>& h0, 
     note("loss", buf);
   }
   out.estimate = ReverseShadow<S>::estimate_of(std::sqrt(params_sq + norm_of(E0) * norm_of(E0)), out);
+  mark("verification");
 }
 
 }  // namespace moonwalk::reference::methods

@@ -9,11 +9,14 @@
 // its E_0 starts Phase III's, and at each layer it keeps one number, how far
 // the shadow has grown beyond one rounding of h_i, to scale the perturbation
 // of what it kept there.
+// phase_seconds: forward, reverse, inverse_forward, and verification (the
+// error model's shadow and the certificates, in Phases II and III).
 // Stores: residuals, then fragments and anchors. With fragments turned off a
 // non-submersive layer is refused with its name.
 #pragma once
 
 #include "moonwalk/reference/methods/inverse_forward.hpp"
+#include "moonwalk/reference/methods/phase_timer.hpp"
 
 #include <algorithm>
 
@@ -29,6 +32,7 @@ template <class S> Gradients<S> moonwalk_mixed(const Network<S>& net, const Mat<
   check_input(net, x0);
   const std::size_t L = net.depth();
   Gradients<S> out;
+  PhaseTimer timer(out.phase_seconds);
   out.ledger.hold(Category::parameters, net.param_bytes());
   std::vector<Residual<S>> residuals(L);
   Mat<S> x = x0;
@@ -38,14 +42,17 @@ template <class S> Gradients<S> moonwalk_mixed(const Network<S>& net, const Mat<
     x = net.forward(i, x);
   }
   out.loss = net.loss_value(x);
+  timer.mark("forward");
   Mat<S> h = net.loss_gradient(x);
   ReverseShadow<S> shadow(h, L);
   std::vector<double> growth(L, 1.0);
   std::vector<Fragment<S>> fragments(L);
   std::vector<Mat<S>> anchors(L);
   for (std::size_t i = L; i-- > 0;) {
+    timer.mark("reverse");
     const double one_rounding = norm_of<S>(rounding_noise(h, noise_stream(NoiseRole::reverse, i + 1)));
     growth[i] = one_rounding > 0 ? std::max(1.0, norm_of(shadow.E) / one_rounding) : 1.0;
+    timer.mark("verification");
     if (o.anchor_every && (i + 1) % o.anchor_every == 0) {
       anchors[i] = h;
       out.ledger.hold(Category::checkpoints, matrix_bytes(h));
@@ -57,11 +64,14 @@ template <class S> Gradients<S> moonwalk_mixed(const Network<S>& net, const Mat<
       out.ledger.hold(Category::fragments, fragments[i].bytes());
     }
     h = vjp_input(net, i, residuals[i], h);
+    timer.mark("reverse");
     shadow.input(net, i, residuals[i], h);
+    timer.mark("verification");
     out.ledger.release(Category::input_residuals, residuals[i].bytes());
     residuals[i] = Residual<S>();
   }
   out.input = h;
+  timer.mark("reverse");
   inverse_forward<S>(
       net, x0, out.input, out,
       [&](std::size_t i) {
@@ -74,7 +84,7 @@ template <class S> Gradients<S> moonwalk_mixed(const Network<S>& net, const Mat<
         out.ledger.release(Category::checkpoints, matrix_bytes(anchors[i]));
         return &anchors[i];
       },
-      shadow.E, growth, o.faults);
+      shadow.E, growth, o.faults, &timer);
   return out;
 }
 

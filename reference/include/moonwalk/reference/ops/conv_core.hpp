@@ -11,9 +11,13 @@
 //   - blocked: position w from the equation at its tap-0 input
 //     s = w + (dr_0, dq_0), every other tap t reading δ at s − (dr_t, dq_t),
 //     earlier in raster order.
+// With float and double the products and conv1d's fft transforms run through
+// conv_kernels.hpp (matrix products over contiguous runs, Eigen's FFT);
+// multiprecision keeps the loops here, which state the math.
 #pragma once
 
 #include "moonwalk/reference/ops/conv_geometry.hpp"
+#include "moonwalk/reference/ops/conv_kernels.hpp"
 #include "moonwalk/reference/ops/conv_spec.hpp"
 #include "moonwalk/reference/ops/pivoted_right_inverse.hpp"
 #include "moonwalk/reference/tensor.hpp"
@@ -82,6 +86,7 @@ public:
     require(sp_.block >= 1, name(), "block size B must be at least 1");  // before the seeds are laid out
     pl_ = Derived::plane_of(sp_);
     pl_.tabulate();
+    runs_ = conv_kernels::tap_runs(P(), T(), [this](Index w, Index t) { return pl_.src(w, t); });
     validate();
   }
 
@@ -134,6 +139,7 @@ public:
 
   Mat<S> vjp_input(const Residual<S>& r, const Mat<S>& delta) const {
     check_cotangent(delta, r.batch);
+    if constexpr (conv_kernels::enabled<S>) return conv_kernels::vjp_input<S>(w_, delta, ci(), co(), P(), runs_);
     const ConvPlane& pl = pl_;
     Mat<S> h = Mat<S>::Zero(in_dim(), delta.cols());
     for (Index j = 0; j < delta.cols(); ++j)
@@ -152,6 +158,7 @@ public:
   Vec<S> vjp_params(const Mat<S>& x, const Mat<S>& delta) const {
     check_input(x);
     check_cotangent(delta, x.cols());
+    if constexpr (conv_kernels::enabled<S>) return conv_kernels::vjp_params<S>(x, delta, ci(), co(), P(), runs_);
     const ConvPlane& pl = pl_;
     Vec<S> g = Vec<S>::Zero(param_count());
     for (Index j = 0; j < x.cols(); ++j)
@@ -282,6 +289,7 @@ private:
   }
 
   template <class Weights> Mat<S> conv(const Weights& wt, const Mat<S>& x) const {
+    if constexpr (conv_kernels::enabled<S>) return conv_kernels::forward<S>(wt, x, ci(), co(), P(), runs_);
     const ConvPlane& pl = pl_;
     Mat<S> y = Mat<S>::Zero(out_dim(), x.cols());
     for (Index j = 0; j < x.cols(); ++j)
@@ -388,6 +396,11 @@ private:
 
   Mat<S> vijp_fft(const Mat<S>& g) const {
     const Factor& f = factor();
+    if constexpr (conv_kernels::enabled<S>)
+      if (H() == 1)
+        return conv_kernels::vijp_fft_1d<S>(g, ci(), co(), Wd(), [&f](Index fr, const Vec<S>& b) -> Vec<S> {
+          return f.freq[static_cast<std::size_t>(fr)].solve(b);
+        });
     const Index nb = g.cols();
     Mat<S> d(out_dim(), nb);
     for (Index j = 0; j < nb; ++j) {
@@ -516,6 +529,7 @@ private:
   }
 
   ConvPlane pl_;
+  conv_kernels::TapRuns runs_;  // the float/double kernels' contiguous runs of src
   mutable std::shared_ptr<const Factor> factor_;
 };
 
