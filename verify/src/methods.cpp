@@ -111,7 +111,9 @@ Problem problem_from_json(const nlohmann::json& json, std::size_t max_bytes) {
   std::uint64_t seed = 1;
   if (spec.has("seed")) {
     const config::Node n = spec.at("seed");
-    if (!n.value().is_number_integer() || n.value().get<std::int64_t>() < 0) n.fail("must be a non-negative integer");
+    // Unsigned seeds reach 2^64 − 1; a signed JSON integer must not be negative.
+    if (!n.value().is_number_unsigned() && !(n.value().is_number_integer() && n.value().get<std::int64_t>() >= 0))
+      n.fail("must be a non-negative integer");
     seed = n.value().get<std::uint64_t>();
   }
   ExactRng rng(seed);
