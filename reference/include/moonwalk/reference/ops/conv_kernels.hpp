@@ -114,14 +114,23 @@ template <class S, class Solve> Mat<S> vijp_fft_1d(const Mat<S>& g, Index ci, In
   using C = std::complex<S>;
   Eigen::FFT<S> fft;
   Mat<S> d(co * W, g.cols());
-  std::vector<S> line(static_cast<std::size_t>(W)), back(static_cast<std::size_t>(W));
+  // kissfft fails on a transform of length 1, which is the identity.
+  auto fwd = [&fft, W](std::vector<C>& out, const std::vector<S>& in) {
+    if (W == 1) out.assign(1, C(in[0], S(0)));
+    else fft.fwd(out, in);  // the full spectrum: Eigen::FFT fills the conjugate half for real input
+  };
+  auto inv = [&fft, W](std::vector<C>& out, const std::vector<C>& in) {
+    if (W == 1) out = in;
+    else fft.inv(out, in);
+  };
+  std::vector<S> line(static_cast<std::size_t>(W));
   std::vector<C> spec(static_cast<std::size_t>(W));
   Mat<S> re(ci, W), im(ci, W), zr(co, W), zi(co, W);
   Vec<S> b(2 * ci);
   for (Index j = 0; j < g.cols(); ++j) {
     for (Index i = 0; i < ci; ++i) {
       for (Index s = 0; s < W; ++s) line[static_cast<std::size_t>(s)] = g(i * W + s, j);
-      fft.fwd(spec, line);  // the full spectrum (Eigen::FFT fills the conjugate half for real input)
+      fwd(spec, line);
       for (Index f = 0; f < W; ++f) {
         re(i, f) = spec[static_cast<std::size_t>(f)].real();
         im(i, f) = spec[static_cast<std::size_t>(f)].imag();
@@ -136,7 +145,7 @@ template <class S, class Solve> Mat<S> vijp_fft_1d(const Mat<S>& g, Index ci, In
     for (Index o = 0; o < co; ++o) {
       for (Index f = 0; f < W; ++f) spec[static_cast<std::size_t>(f)] = C(zr(o, f), zi(o, f));
       std::vector<C> out(static_cast<std::size_t>(W));
-      fft.inv(out, spec);  // scaled by 1/W
+      inv(out, spec);  // scaled by 1/W
       for (Index w = 0; w < W; ++w) d(o * W + w, j) = out[static_cast<std::size_t>(w)].real();
     }
   }
