@@ -65,6 +65,30 @@ void check_close(const Mat<double>& got, const Mat<double>& want, double n, doub
   CHECK((got - want).norm() <= tol);
 }
 
+// The device kernels sum in the specification's order; the reference's float
+// and double convolutions sum through matrix products over runs of positions
+// (ops/conv_kernels.hpp). The two agree to the rounding of an n-term sum,
+// whose condition is ‖ |W||x| + |b| ‖ / ‖Wx + b‖: the same operator with
+// absolute weights applied to |x|.
+template <class Op>
+void check_conv_kernels(const Op& op, const Mat<double>& x, const Mat<double>& xdot, const Vec<double>& pdot,
+                        const Mat<double>& delta, const Mat<double>& y, const Mat<double>& t, const Mat<double>& t0,
+                        const Mat<double>& h, double taps) {
+  const Op a(op.spec(), op.weight().cwiseAbs(), op.bias().cwiseAbs());
+  const Op ad(op.spec(), pdot.head(op.weight().size()).cwiseAbs(), pdot.tail(op.bias().size()).cwiseAbs());
+  const double ci = static_cast<double>(op.spec().in_channels), co = static_cast<double>(op.spec().out_channels);
+  const Mat<double> want_y = op.forward(x), want_t = op.jvp(x, xdot, pdot), want_t0 = op.jvp(x, xdot, Vec<double>());
+  const Mat<double> want_h = op.vjp_input(op.input_residual(x), delta);
+  const Mat<double> abs_t0 = a.forward(xdot.cwiseAbs()) - a.forward(Mat<double>::Zero(x.rows(), x.cols()));
+  const Mat<double> abs_t = abs_t0 + ad.forward(x.cwiseAbs());
+  const Op a0(op.spec(), op.weight().cwiseAbs(), Vec<double>::Zero(op.bias().size()));
+  check_close(y, want_y, ci * taps + 1, a.forward(x.cwiseAbs()).norm() / want_y.norm(), "forward");
+  check_close(t, want_t, 2 * ci * taps + 1, abs_t.norm() / want_t.norm(), "jvp");
+  check_close(t0, want_t0, ci * taps, abs_t0.norm() / want_t0.norm(), "jvp without a parameter direction");
+  check_close(h, want_h, co * taps, a0.vjp_input(a0.input_residual(x), delta.cwiseAbs()).norm() / want_h.norm(),
+              "vjp_input");
+}
+
 std::vector<std::uint64_t> pack(const Mat<double>& x) {
   std::vector<std::uint64_t> w(static_cast<std::size_t>((x.size() + 63) / 64));
   for (Index i = 0; i < static_cast<Index>(w.size()); ++i) w[static_cast<std::size_t>(i)] = k::positive_word(i, x.size(), x.data());
@@ -340,10 +364,7 @@ TEST_CASE("kernels: conv1d direct kernels", "[kernels][conv1d]") {
     for (Index e = 0; e < P; ++e) k::conv1d_vjp_params(e, s, delta.data(), x.data(), B, g.data());
     Mat<double> J = Mat<double>::Zero(op.out_dim(), op.in_dim());
     for (Index r = 0; r < op.out_dim(); ++r) k::conv1d_jacobian_row(r, s, theta.data(), J.data());
-    CHECK(y == op.forward(x));
-    CHECK(t == op.jvp(x, xdot, pdot));
-    CHECK(t0 == op.jvp(x, xdot, Vec<double>()));
-    CHECK(h == op.vjp_input(op.input_residual(x), delta));
+    check_conv_kernels(op, x, xdot, pdot, delta, y, t, t0, h, static_cast<double>(s.k));
     check_close(g, op.vjp_params(x, delta), static_cast<double>(B * s.W), 1, "vjp_params");
     CHECK(J == op.jacobian(x.col(0)));
   }
@@ -498,10 +519,7 @@ TEST_CASE("kernels: conv2d direct kernels", "[kernels][conv2d]") {
     for (Index e = 0; e < P; ++e) k::conv2d_vjp_params(e, s, delta.data(), x.data(), B, g.data());
     Mat<double> J = Mat<double>::Zero(op.out_dim(), op.in_dim());
     for (Index r = 0; r < op.out_dim(); ++r) k::conv2d_jacobian_row(r, s, theta.data(), J.data());
-    CHECK(y == op.forward(x));
-    CHECK(t == op.jvp(x, xdot, pdot));
-    CHECK(t0 == op.jvp(x, xdot, Vec<double>()));
-    CHECK(h == op.vjp_input(op.input_residual(x), delta));
+    check_conv_kernels(op, x, xdot, pdot, delta, y, t, t0, h, static_cast<double>(s.k * s.k));
     check_close(g, op.vjp_params(x, delta), static_cast<double>(B * s.positions()), 1, "vjp_params");
     CHECK(J == op.jacobian(x.col(0)));
   }
