@@ -6,10 +6,11 @@ set -euo pipefail
 # zlib1g-dev reads the gzip IDX files of dataset-fashion-mnist (`moonwalk
 # train`); python3-matplotlib draws its curves (scripts/plot_training.py) and
 # the bench's plots; python3-numpy and python3-torch run bench/ (PyTorch side
-# by side, bench/pytorch_bench.py).
+# by side, bench/pytorch_bench.py); clang and its runtime build the libFuzzer
+# targets (scripts/fuzz.sh).
 packages=(cmake ninja-build g++ libeigen3-dev libboost-dev catch2 librapidcheck-dev libcli11-dev
           nlohmann-json3-dev libfmt-dev zlib1g-dev dataset-fashion-mnist python3-numpy python3-matplotlib
-          python3-torch)
+          python3-torch clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

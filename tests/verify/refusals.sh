@@ -26,5 +26,6 @@ expect "$data/unknown_op.json" 65 "unknown_op.json: layers[0].op: \"dnse\" is no
 expect "$data/bad_padding.json" 65 "bad_padding.json: layers[0].padding: \"zeros\" is not one of zero, circular"
 expect "$data/not_json.json" 65 "not_json.json: not JSON: parse error at line"
 expect "$data/wrong_params.json" 65 "wrong_params.json: layers[0].params: must have 6 entries, has 2"
+expect "$data/number_overflow.json" 65 "number_overflow.json: not JSON: number overflow parsing '1e999'"
 expect "$data/missing.json" 66 "missing.json: no such file"
 exit $((failures > 0))

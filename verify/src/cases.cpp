@@ -1,7 +1,9 @@
 #include "moonwalk/verify/cases.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <sstream>
+#include <stdexcept>
 
 namespace moonwalk::verify {
 
@@ -11,6 +13,42 @@ std::string describe(const Shape& s) {
   std::ostringstream o;
   o << "Shape{a=" << s.a << ", b=" << s.b << ", c=" << s.c << ", batch=" << s.batch << ", flavor=" << s.flavor
     << ", seed=" << s.seed << "}";
+  return o.str();
+}
+
+Shape parse_shape(const std::string& text) {
+  auto refuse = [&](const std::string& why) { throw std::invalid_argument("shape '" + text + "': " + why); };
+  std::uint64_t field[6];
+  std::size_t k = 0, i = 0;
+  for (; k < 6; ++k) {
+    const std::size_t from = i;
+    std::uint64_t v = 0;
+    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+      const auto d = static_cast<std::uint64_t>(text[i] - '0');
+      if (v > (UINT64_MAX - d) / 10) refuse("a field is beyond 2^64 - 1");
+      v = v * 10 + d;
+    }
+    if (i == from) break;
+    field[k] = v;
+    if (k < 5 && (i == text.size() || text[i] != ',')) break;
+    if (k < 5) ++i;
+  }
+  if (k < 6 || i != text.size()) refuse("expected a,b,c,batch,flavor,seed (six unsigned integers)");
+  for (int f = 0; f < 4; ++f)
+    if (field[f] < 1) refuse("dimensions must be positive");
+  for (int f = 0; f < 4; ++f)
+    if (field[f] > static_cast<std::uint64_t>(kMaxShapeDim))
+      refuse("a, b, c and batch must be at most " + std::to_string(kMaxShapeDim));
+  if (field[4] > 3) refuse("flavor must be 0, 1, 2 or 3");
+  Shape s;
+  s.a = static_cast<int>(field[0]), s.b = static_cast<int>(field[1]), s.c = static_cast<int>(field[2]);
+  s.batch = static_cast<int>(field[3]), s.flavor = static_cast<int>(field[4]), s.seed = field[5];
+  return s;
+}
+
+std::string format_shape(const Shape& s) {
+  std::ostringstream o;
+  o << s.a << "," << s.b << "," << s.c << "," << s.batch << "," << s.flavor << "," << s.seed;
   return o.str();
 }
 

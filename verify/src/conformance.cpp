@@ -12,24 +12,6 @@
 
 namespace moonwalk::verify {
 
-Shape parse_shape(const std::string& text) {
-  Shape s;
-  char c1, c2, c3, c4, c5;
-  std::istringstream in(text);
-  if (!(in >> s.a >> c1 >> s.b >> c2 >> s.c >> c3 >> s.batch >> c4 >> s.flavor >> c5 >> s.seed) ||
-      c1 != ',' || c2 != ',' || c3 != ',' || c4 != ',' || c5 != ',')
-    throw std::invalid_argument("shape '" + text + "': expected a,b,c,batch,flavor,seed");
-  if (s.a < 1 || s.b < 1 || s.c < 1 || s.batch < 1 || s.flavor < 0)
-    throw std::invalid_argument("shape '" + text + "': dimensions must be positive");
-  return s;
-}
-
-std::string format_shape(const Shape& s) {
-  std::ostringstream o;
-  o << s.a << "," << s.b << "," << s.c << "," << s.batch << "," << s.flavor << "," << s.seed;
-  return o.str();
-}
-
 Shape shrink_shape(Shape s, const std::function<bool(const Shape&)>& fails) {
   for (bool progress = true; progress;) {
     progress = false;

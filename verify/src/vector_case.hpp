@@ -8,6 +8,7 @@
 #include "moonwalk/verify/decimal.hpp"
 #include "moonwalk/verify/op_config.hpp"
 #include "moonwalk/verify/tolerance.hpp"
+#include "moonwalk/verify/vector_reader.hpp"
 #include "moonwalk/verify/vectors.hpp"
 
 #include <Eigen/SVD>
@@ -155,7 +156,7 @@ inline reference::Conv2d<double> conv2d_op(ExactRng& r, const reference::Conv2dS
 
 inline std::string write_vector_file(const std::string& dir, const std::string& op, const nlohmann::json& cases) {
   const std::string path = dir + "/" + op + ".json";
-  nlohmann::json doc{{"format", "moonwalk-vectors"}, {"version", 1}, {"operator", op}, {"cases", cases}};
+  nlohmann::json doc{{"format", kVectorFormat}, {"version", 1}, {"operator", op}, {"cases", cases}};
   std::ofstream(path) << doc.dump(1) << "\n";
   return path;
 }

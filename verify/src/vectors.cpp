@@ -7,6 +7,7 @@
 #include "moonwalk/verify/network_properties.hpp"
 #include "moonwalk/verify/op_config.hpp"
 #include "moonwalk/verify/tolerance.hpp"
+#include "moonwalk/verify/vector_reader.hpp"
 #include "vector_case.hpp"
 
 #include <cmath>
@@ -214,13 +215,6 @@ template <class S, template <class> class Op> CaseSource reference_source() {
   };
 }
 
-nlohmann::json read_vector_file(const std::string& path, const std::string& format) {
-  nlohmann::json doc = read_json_file(path);
-  if (!doc.is_object() || doc.value("format", nlohmann::json()) != format || doc.value("version", nlohmann::json()) != 1)
-    throw config::ConfigError(path + ": not a " + format + " version 1 file");
-  return doc;
-}
-
 struct Checker {
   const std::string& dir;
   Grades& grades;
@@ -228,7 +222,7 @@ struct Checker {
   template <template <class> class Op> void operator()() const {
     const std::string path = dir + "/" + Op<double>::name + ".json";
     if (!std::filesystem::exists(path)) return;
-    const nlohmann::json doc = read_vector_file(path, "moonwalk-vectors");
+    const nlohmann::json doc = read_vector_file(path, kVectorFormat);
     grade_cases(doc, "float", reference_source<float, Op>(), grades);
     grade_cases(doc, "double", reference_source<double, Op>(), grades);
   }
@@ -404,7 +398,7 @@ void export_networks(const std::string& dir, const ExportOptions& o, std::vector
     cases.push_back(c);
   }
   const std::string path = dir + "/networks.json";
-  nlohmann::json doc{{"format", "moonwalk-network-vectors"}, {"version", 1}, {"cases", cases}};
+  nlohmann::json doc{{"format", kNetworkVectorFormat}, {"version", 1}, {"cases", cases}};
   std::ofstream(path) << doc.dump(1) << "\n";
   written.push_back(path);
 }
@@ -514,7 +508,7 @@ bool any_method(const std::string&) { return true; }
 void check_networks(const std::string& dir, Grades& gr) {
   const std::string path = dir + "/networks.json";
   if (!std::filesystem::exists(path)) return;
-  const nlohmann::json doc = read_vector_file(path, "moonwalk-network-vectors");
+  const nlohmann::json doc = read_vector_file(path, kNetworkVectorFormat);
   grade_networks(doc, "float", any_method, reference_net_source<float>(std::make_shared<MethodRuns<float>>()), gr);
   grade_networks(doc, "double", any_method, reference_net_source<double>(std::make_shared<MethodRuns<double>>()), gr);
 }
@@ -522,25 +516,9 @@ void check_networks(const std::string& dir, Grades& gr) {
 void check_losses(const std::string& dir, Grades& gr) {
   const std::string path = dir + "/losses.json";
   if (!std::filesystem::exists(path)) return;
-  const nlohmann::json doc = read_vector_file(path, "moonwalk-vectors");
+  const nlohmann::json doc = read_vector_file(path, kVectorFormat);
   grade_cases(doc, "float", loss_source<float>(), gr);
   grade_cases(doc, "double", loss_source<double>(), gr);
-}
-
-// A results matrix: {"rows", "cols", "data"} with decimal strings or JSON
-// numbers, column-major.
-Mat<mp50> values_matrix(const std::string& path, const nlohmann::json& j) {
-  const auto rows = j.at("rows").get<Index>(), cols = j.at("cols").get<Index>();
-  const auto& data = j.at("data");
-  if (static_cast<Index>(data.size()) != rows * cols)
-    throw std::invalid_argument(path + ": values have " + std::to_string(data.size()) + " entries for " +
-                                std::to_string(rows) + " × " + std::to_string(cols));
-  Mat<mp50> m(rows, cols);
-  for (Index i = 0; i < m.size(); ++i) {
-    const auto& v = data[static_cast<std::size_t>(i)];
-    m(i) = v.is_string() ? mp50(v.get<std::string>()) : mp50(v.get<double>());
-  }
-  return m;
 }
 
 // A port's results (docs/porting.md, "Judging a port"), keyed by case,
@@ -558,11 +536,11 @@ struct Results {
 
   explicit Results(const std::vector<std::string>& files) {
     for (const std::string& path : files) {
-      const nlohmann::json doc = read_vector_file(path, "moonwalk-results");
+      const nlohmann::json doc = read_vector_file(path, kResultsFormat);
       for (const auto& r : doc.at("results")) {
         const Key k{r.at("case").get<std::string>(), r.value("method", std::string()), r.at("precision").get<std::string>(),
                     r.at("output").get<std::string>()};
-        if (!values.emplace(k, values_matrix(path, r.at("values"))).second)
+        if (!values.emplace(k, matrix_from_json<mp50>(r.at("values"))).second)
           throw std::invalid_argument(path + ": case " + k.case_name + " " + k.method + " " + k.output + " (" + k.precision +
                                       ") given twice");
         origin[k] = path;
@@ -638,7 +616,7 @@ std::vector<VectorRow> judge_results(const std::string& dir, const std::vector<s
   Grades gr;
   for (const std::string& path : vector_files(dir)) {
     if (is_network_file(path)) {
-      const nlohmann::json doc = read_vector_file(path, "moonwalk-network-vectors");
+      const nlohmann::json doc = read_vector_file(path, kNetworkVectorFormat);
       for (const std::string prec : kPrecisions) {
         std::set<std::string> methods;
         for (const auto& c : doc.at("cases"))
@@ -655,7 +633,7 @@ std::vector<VectorRow> judge_results(const std::string& dir, const std::vector<s
             gr);
       }
     } else {
-      const nlohmann::json doc = read_vector_file(path, "moonwalk-vectors");
+      const nlohmann::json doc = read_vector_file(path, kVectorFormat);
       for (const std::string prec : kPrecisions)
         if (touched(doc, res, "", prec))
           grade_cases(doc, prec, [&](const nlohmann::json& c) { return res.outputs(c.at("name").get<std::string>(), "", prec); }, gr);
@@ -689,7 +667,7 @@ struct ResultsWriter {
   template <template <class> class Op> void operator()() const {
     const std::string path = dir + "/" + Op<double>::name + ".json";
     if (!std::filesystem::exists(path)) return;
-    const nlohmann::json doc = read_vector_file(path, "moonwalk-vectors");
+    const nlohmann::json doc = read_vector_file(path, kVectorFormat);
     for (const auto& c : doc.at("cases")) {
       record(out, c.at("name").get<std::string>(), "", "float", reference_source<float, Op>()(c));
       record(out, c.at("name").get<std::string>(), "", "double", reference_source<double, Op>()(c));
@@ -703,14 +681,14 @@ nlohmann::json reference_results(const std::string& dir) {
   nlohmann::json results = nlohmann::json::array();
   reference::for_each_op(reference::Operators{}, ResultsWriter{dir, results});
   if (const std::string path = dir + "/losses.json"; std::filesystem::exists(path)) {
-    const nlohmann::json doc = read_vector_file(path, "moonwalk-vectors");
+    const nlohmann::json doc = read_vector_file(path, kVectorFormat);
     for (const auto& c : doc.at("cases")) {
       record(results, c.at("name").get<std::string>(), "", "float", loss_source<float>()(c));
       record(results, c.at("name").get<std::string>(), "", "double", loss_source<double>()(c));
     }
   }
   if (const std::string path = dir + "/networks.json"; std::filesystem::exists(path)) {
-    const nlohmann::json doc = read_vector_file(path, "moonwalk-network-vectors");
+    const nlohmann::json doc = read_vector_file(path, kNetworkVectorFormat);
     const NetSource sources[] = {reference_net_source<float>(std::make_shared<MethodRuns<float>>()),
                                  reference_net_source<double>(std::make_shared<MethodRuns<double>>())};
     for (const auto& c : doc.at("cases"))
@@ -718,7 +696,7 @@ nlohmann::json reference_results(const std::string& dir) {
         for (const auto& [method, run] : sources[q](c))
           if (run.refused.empty()) record(results, c.at("name").get<std::string>(), method, kPrecisions[q], run.outputs);
   }
-  return {{"format", "moonwalk-results"}, {"version", 1}, {"results", results}};
+  return {{"format", kResultsFormat}, {"version", 1}, {"results", results}};
 }
 
 double VectorRow::versus_reference() const {

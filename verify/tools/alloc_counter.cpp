@@ -9,6 +9,9 @@
 #include <cstdint>
 #include <malloc.h>
 
+// AddressSanitizer brings its own allocator, which these would bypass: a
+// sanitizer build counts nothing (heap_counted() says so).
+#ifndef __SANITIZE_ADDRESS__
 extern "C" {
 void* __libc_malloc(std::size_t);
 void* __libc_calloc(std::size_t, std::size_t);
@@ -63,11 +66,21 @@ int posix_memalign(void** out, std::size_t alignment, std::size_t n) {
 }
 
 }  // extern "C"
+#endif
 
 namespace moonwalk::tools {
+
+#ifdef __SANITIZE_ADDRESS__
+bool heap_counted() { return false; }
+std::size_t heap_bytes() { return 0; }
+std::size_t heap_peak_bytes() { return 0; }
+void reset_heap_peak() {}
+#else
+bool heap_counted() { return true; }
 
 std::size_t heap_bytes() { return held.load(std::memory_order_relaxed); }
 std::size_t heap_peak_bytes() { return peak.load(std::memory_order_relaxed); }
 void reset_heap_peak() { peak.store(held.load(std::memory_order_relaxed), std::memory_order_relaxed); }
+#endif
 
 }  // namespace moonwalk::tools

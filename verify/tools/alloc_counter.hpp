@@ -9,6 +9,7 @@
 
 namespace moonwalk::tools {
 
+bool heap_counted();            // false in a sanitizer build, which keeps its own allocator
 std::size_t heap_bytes();       // held now
 std::size_t heap_peak_bytes();  // the most held since the last reset
 void reset_heap_peak();         // the peak restarts from what is held now

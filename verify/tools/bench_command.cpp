@@ -455,6 +455,10 @@ void add_bench_command(CLI::App& app) {
                   "(.grad.f64, little-endian doubles: θ_1..θ_L, ∂ℓ/∂x_0 column by column)");
   sub->add_flag("--quick", o->quick, "small sizes, depths 2 and 4, one repeat: the CI run (under a minute)");
   run_with_exit_code(sub, [o, sub] {
+    if (!heap_counted()) {
+      std::cerr << "moonwalk bench: this build does not count heap bytes (a sanitizer build keeps its own allocator)\n";
+      return kUnavailableExitCode;
+    }
     Options opts = *o;
     if (opts.quick && sub->count("--repeats") == 0) opts.repeats = 1;
     return run_bench(opts);

@@ -15,13 +15,14 @@ namespace moonwalk::tools {
 // The exit codes of every subcommand (README.md, "Exit codes"), sysexits'
 // where one fits: 0 success; 1 a check ran and failed; 64 a usage error (the
 // command line); 65 a refused input (a spec, vector file or configuration);
-// 66 an input file that does not exist; 69 no device (crosscheck checked
-// nothing); 70 an internal error.
+// 66 an input file that does not exist; 69 something the command needs is
+// unavailable (crosscheck: no device, so nothing was checked; bench: a build
+// that does not count heap bytes); 70 an internal error.
 inline constexpr int kCheckFailedExitCode = 1;
 inline constexpr int kUsageExitCode = 64;
 inline constexpr int kDataErrorExitCode = 65;
 inline constexpr int kNoInputExitCode = 66;
-inline constexpr int kNoDeviceExitCode = 69;
+inline constexpr int kUnavailableExitCode = 69;
 inline constexpr int kInternalErrorExitCode = 70;
 
 inline void run_with_exit_code(CLI::App* sub, std::function<int()> body) {

@@ -45,11 +45,11 @@ int crosscheck(const CrosscheckOptions& o) {
     return 0;
   }
 #ifdef MOONWALK_WITH_CUDA
-  static_assert(cuda::check::kNoDeviceExitCode == kNoDeviceExitCode);
+  static_assert(cuda::check::kNoDeviceExitCode == kUnavailableExitCode);
   const cuda::DeviceInfo info = cuda::query_device();
   if (!info.available) {
     std::cerr << "crosscheck: no CUDA device (" << info.reason << "); nothing was checked\n";
-    return kNoDeviceExitCode;
+    return kUnavailableExitCode;
   }
   std::vector<std::string> dirs = o.vectors;
   std::filesystem::path tmp;
@@ -64,7 +64,7 @@ int crosscheck(const CrosscheckOptions& o) {
 #else
   std::cerr << "crosscheck: this build has no CUDA path (configure with MOONWALK_CUDA=ON where nvcc is installed); "
                "nothing was checked\n";
-  return kNoDeviceExitCode;
+  return kUnavailableExitCode;
 #endif
 }
 

@@ -115,3 +115,31 @@ TEST_CASE("moonwalk_mixed: a perturbed anchor is caught at its layer (float)", "
 TEST_CASE("moonwalk_mixed: a perturbed anchor is caught at its layer (double)", "[certificate][anchor][double]") {
   run<double>(Faults::Kind::anchor);
 }
+
+// Three dense layers W = R·diag(1e-4, 1)·Rᵀ (R a 45° rotation): Phase II
+// shrinks the cotangent's component along the first axis of R by 1e-12, so
+// its float rounding along it comes back from Phase III amplified 1e12 times,
+// far beyond the cotangent's size. Every residual is small (each vijp solves
+// its system well); the shadow grows as the error does, and where it passes
+// the cotangent's own size the estimate must say that no digit is left.
+TEST_CASE("moonwalk_mixed: a rebuilt cotangent with no correct digit leaves no correct digit in the estimate (float)",
+          "[certificate][estimate][float]") {
+  const double c = std::sqrt(0.5);
+  Mat<double> R(2, 2);
+  R << c, -c, c, c;
+  const Mat<double> W = R * Vec<double>(Vec<double>::Ones(2) + Vec<double>::Unit(2, 0) * (1e-4 - 1)).asDiagonal() * R.transpose();
+  std::vector<Layer<double>> layers;
+  for (int k = 0; k < 3; ++k) layers.push_back(Dense<double>(W, Vec<double>::Zero(2)));
+  Mat<double> target(2, 2);
+  target << 1, -2, 3, 0.5;
+  const Network<float> net = Network<double>(layers, Mse<double>(target)).cast<float>();
+  const Mat<float> x0 = Mat<float>::Ones(2, 2);
+  const Gradients<float> g = run_method(Method::moonwalk_mixed, net, x0);
+  const Vec<mp50> exact = flatten(run_method(Method::backprop, net.cast<mp50>(), Mat<mp50>(x0.cast<mp50>())));
+  const double error = to_double(tolerance::relative_error<mp50>((flatten(g) - exact).norm(), exact.norm()));
+  INFO("error " << error << ", estimate " << g.estimate << ", " << g.exceeded);
+  CHECK(error > 1);
+  CHECK(error <= methods::kEstimateFactor * g.estimate);
+  CHECK(g.estimate >= 1);
+  CHECK(!g.trusted());
+}

@@ -25,6 +25,13 @@ struct Shape {
 };
 
 std::string describe(const Shape& s);
+// "a,b,c,batch,flavor,seed" as printed in replay commands: six unsigned
+// decimal integers and nothing else, a, b, c, batch in [1, kMaxShapeDim],
+// flavor in [0, 3], seed below 2^64. Anything else is refused
+// (std::invalid_argument) with the text quoted.
+inline constexpr int kMaxShapeDim = 64;
+Shape parse_shape(const std::string& text);
+std::string format_shape(const Shape& s);
 // A random operator shape: a, b, c ∈ [1, 8], batch ∈ [1, 3], flavor ∈ [0, 3].
 Shape random_shape(std::mt19937_64& g);
 

@@ -66,8 +66,4 @@ std::vector<std::string> all_property_names();
 // to 0) while `fails` still holds.
 Shape shrink_shape(Shape s, const std::function<bool(const Shape&)>& fails);
 
-// "a,b,c,batch,flavor,seed" as printed in replay commands.
-Shape parse_shape(const std::string& text);
-std::string format_shape(const Shape& s);
-
 }  // namespace moonwalk::verify

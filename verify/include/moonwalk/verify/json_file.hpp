@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 namespace moonwalk::verify {
@@ -18,21 +19,29 @@ struct NoInputError : config::ConfigError {
   using config::ConfigError::ConfigError;
 };
 
+// `text` as JSON; a refusal names `name` (the file it came from).
+inline nlohmann::json parse_json_text(const std::string& name, const std::string& text) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    // "[json.exception.parse_error.101] parse error at line 1, column 2: ..." without the library's tag;
+    // also a number beyond double's range ("[json.exception.out_of_range.406] number overflow parsing '1e999'").
+    std::string why = e.what();
+    if (const auto cut = why.find("] "); cut != std::string::npos) why = why.substr(cut + 2);
+    throw config::ConfigError(name + ": not JSON: " + why);
+  }
+}
+
 inline nlohmann::json read_json_file(const std::string& path) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   if (ec || !std::filesystem::exists(status)) throw NoInputError(path + ": no such file");
   if (std::filesystem::is_directory(status)) throw config::ConfigError(path + ": is a directory, not a JSON file");
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw config::ConfigError(path + ": cannot be read");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    // "[json.exception.parse_error.101] parse error at line 1, column 2: ..." without the library's tag.
-    std::string why = e.what();
-    if (const auto cut = why.find("] "); cut != std::string::npos) why = why.substr(cut + 2);
-    throw config::ConfigError(path + ": not JSON: " + why);
-  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_json_text(path, text.str());
 }
 
 // f() with the file's name put before any refusal it makes.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "moonwalk/reference/methods.hpp"
+#include "moonwalk/reference/ops/op_config.hpp"
 #include "moonwalk/verify/cases.hpp"
 
 #include <nlohmann/json.hpp>
@@ -39,6 +40,11 @@ struct Problem {
 // refused with the bytes it needs, before anything is allocated.
 std::size_t default_max_bytes();  // half the machine's physical memory
 Problem problem_from_json(const nlohmann::json& spec, std::size_t max_bytes = default_max_bytes());
+// What one layer of operator `op` configured by `layer` holds in 50-digit
+// scalars (parameters, a materialised Jacobian, its input and output batch),
+// from the configuration alone (refusals name its path), saturating; 0 for a
+// name that is not an operator.
+std::size_t layer_bytes(const config::Node& layer, const std::string& op, Index batch);
 // A random network of the registered element-wise, dense and coupling
 // operators: depth in [1, max_depth] before the final dense layer, widths ≤ 8,
 // submersive or not.

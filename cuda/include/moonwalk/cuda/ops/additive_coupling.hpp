@@ -10,6 +10,7 @@
 #pragma once
 
 #include "moonwalk/cuda/context.hpp"
+#include "moonwalk/cuda/ops/contract.hpp"
 #include "moonwalk/cuda/tensor.hpp"
 
 namespace moonwalk::cuda {
@@ -30,15 +31,8 @@ public:
   void set_params(const std::vector<S>& p);
   const DeviceMatrix<S>& theta() const { return theta_; }
 
-  DeviceMatrix<S> forward(const DeviceMatrix<S>& x) const;
-  DeviceMatrix<S> jvp(const DeviceMatrix<S>& x, const DeviceMatrix<S>& xdot, const DeviceMatrix<S>& pdot) const;
-  DeviceResidual<S> input_residual(const DeviceMatrix<S>& x) const;
-  DeviceMatrix<S> vjp_input(const DeviceResidual<S>& r, const DeviceMatrix<S>& delta) const;
-  DeviceMatrix<S> vjp_params(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const;
+  MOONWALK_CUDA_OPERATOR_CONTRACT(S);
   Index fragment_size(const DeviceMatrix<S>&) const { return 0; }
-  DeviceFragment<S> fragment(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const;
-  DeviceFragment<S> fragment(const DeviceResidual<S>& r, const DeviceMatrix<S>& delta) const;
-  DeviceMatrix<S> vijp(const DeviceMatrix<S>& x, const DeviceMatrix<S>& hx, const DeviceFragment<S>& f) const;
 
 private:
   Index net_params() const { return 2 * d_ * k_ + k_ + d_; }

@@ -28,6 +28,7 @@
 #pragma once
 
 #include "moonwalk/cuda/context.hpp"
+#include "moonwalk/cuda/ops/contract.hpp"
 #include "moonwalk/cuda/tensor.hpp"
 #include "moonwalk/reference/ops/conv_spec.hpp"
 
@@ -60,18 +61,11 @@ public:
   void set_params(const std::vector<S>& p);
   const DeviceMatrix<S>& theta() const { return theta_; }
 
-  DeviceMatrix<S> forward(const DeviceMatrix<S>& x) const;
-  DeviceMatrix<S> jvp(const DeviceMatrix<S>& x, const DeviceMatrix<S>& xdot, const DeviceMatrix<S>& pdot) const;
-  DeviceResidual<S> input_residual(const DeviceMatrix<S>& x) const;
-  DeviceMatrix<S> vjp_input(const DeviceResidual<S>& r, const DeviceMatrix<S>& delta) const;
-  DeviceMatrix<S> vjp_params(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const;
+  // fragment(r, δ): the fragment depends on the weights and δ only: Phase II needs no input.
+  MOONWALK_CUDA_OPERATOR_CONTRACT(S);
   Index fragment_size(const DeviceMatrix<S>& x) const;
   // Scalars of the fragment beyond the cokernel: the blocked strategy's seeds.
   Index checkpoint_size(const DeviceMatrix<S>& x) const;
-  DeviceFragment<S> fragment(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const;
-  // The fragment depends on the weights and δ only: Phase II needs no input.
-  DeviceFragment<S> fragment(const DeviceResidual<S>& r, const DeviceMatrix<S>& delta) const;
-  DeviceMatrix<S> vijp(const DeviceMatrix<S>& x, const DeviceMatrix<S>& g, const DeviceFragment<S>& f) const;
 
 private:
   Index weights() const { return sp_.out_channels * sp_.in_channels * sp_.kernel * sp_.kernel; }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "moonwalk/cuda/context.hpp"
+#include "moonwalk/cuda/ops/contract.hpp"
 #include "moonwalk/cuda/tensor.hpp"
 
 #include <memory>
@@ -35,20 +36,11 @@ public:
   // θ on the device, in the parameters category.
   const DeviceMatrix<S>& theta() const { return theta_; }
 
-  DeviceMatrix<S> forward(const DeviceMatrix<S>& x) const;
-  // pdot: param_count × 1, or empty for none.
-  DeviceMatrix<S> jvp(const DeviceMatrix<S>& x, const DeviceMatrix<S>& xdot, const DeviceMatrix<S>& pdot) const;
-  DeviceResidual<S> input_residual(const DeviceMatrix<S>& x) const;
-  DeviceMatrix<S> vjp_input(const DeviceResidual<S>& r, const DeviceMatrix<S>& delta) const;
-  // param_count × 1, summed over the batch.
-  DeviceMatrix<S> vjp_params(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const;
+  // fragment(r, δ): the fragment depends on W and δ only: Phase II needs no input.
+  MOONWALK_CUDA_OPERATOR_CONTRACT(S);
   Index fragment_size(const DeviceMatrix<S>& x) const;
   // m − rank(W): fragment scalars per column (factors W on first use).
   Index cokernel() const;
-  DeviceFragment<S> fragment(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const;
-  // The fragment depends on W and δ only: Phase II needs no input.
-  DeviceFragment<S> fragment(const DeviceResidual<S>& r, const DeviceMatrix<S>& delta) const;
-  DeviceMatrix<S> vijp(const DeviceMatrix<S>& x, const DeviceMatrix<S>& hx, const DeviceFragment<S>& f) const;
 
 private:
   const S* weight() const { return theta_.data(); }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "moonwalk/cuda/context.hpp"
+#include "moonwalk/cuda/ops/contract.hpp"
 #include "moonwalk/cuda/tensor.hpp"
 
 namespace moonwalk::cuda {
@@ -22,15 +23,8 @@ public:
   Index channels() const { return C_; }
   Index positions() const { return P_; }
 
-  DeviceMatrix<S> forward(const DeviceMatrix<S>& x) const;
-  DeviceMatrix<S> jvp(const DeviceMatrix<S>& x, const DeviceMatrix<S>& xdot, const DeviceMatrix<S>& pdot) const;
-  DeviceResidual<S> input_residual(const DeviceMatrix<S>& x) const;
-  DeviceMatrix<S> vjp_input(const DeviceResidual<S>& r, const DeviceMatrix<S>& delta) const;
-  DeviceMatrix<S> vjp_params(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const;
+  MOONWALK_CUDA_OPERATOR_CONTRACT(S);
   Index fragment_size(const DeviceMatrix<S>&) const { return 0; }
-  DeviceFragment<S> fragment(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const;
-  DeviceFragment<S> fragment(const DeviceResidual<S>& r, const DeviceMatrix<S>& delta) const;
-  DeviceMatrix<S> vijp(const DeviceMatrix<S>& x, const DeviceMatrix<S>& hx, const DeviceFragment<S>& f) const;
 
 private:
   DeviceMatrix<S> sum_positions(const DeviceMatrix<S>& x, bool average) const;

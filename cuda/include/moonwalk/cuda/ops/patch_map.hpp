@@ -10,6 +10,7 @@
 #pragma once
 
 #include "moonwalk/cuda/kernels/patch_map.hpp"
+#include "moonwalk/cuda/ops/contract.hpp"
 #include "moonwalk/cuda/ops/dense.hpp"
 
 namespace moonwalk::cuda::detail {
@@ -37,16 +38,9 @@ public:
   void set_params(const std::vector<S>& p) { dense_.set_params(p); }
   const Dense<S>& patch_map() const { return dense_; }
 
-  DeviceMatrix<S> forward(const DeviceMatrix<S>& x) const;
-  DeviceMatrix<S> jvp(const DeviceMatrix<S>& x, const DeviceMatrix<S>& xdot, const DeviceMatrix<S>& pdot) const;
-  DeviceResidual<S> input_residual(const DeviceMatrix<S>& x) const;
-  DeviceMatrix<S> vjp_input(const DeviceResidual<S>& r, const DeviceMatrix<S>& delta) const;
-  DeviceMatrix<S> vjp_params(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const;
+  // fragment(r, δ): the fragment depends on M and δ only: Phase II needs no input.
+  MOONWALK_CUDA_OPERATOR_CONTRACT(S);
   Index fragment_size(const DeviceMatrix<S>& x) const;
-  DeviceFragment<S> fragment(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const;
-  // The fragment depends on M and δ only: Phase II needs no input.
-  DeviceFragment<S> fragment(const DeviceResidual<S>& r, const DeviceMatrix<S>& delta) const;
-  DeviceMatrix<S> vijp(const DeviceMatrix<S>& x, const DeviceMatrix<S>& g, const DeviceFragment<S>& f) const;
 
   // C_in·H·W × B ↔ C_in·ph·pw × (P·B), and C_out·P × B ↔ C_out × (P·B).
   DeviceMatrix<S> patch_in(const DeviceMatrix<S>& x) const;

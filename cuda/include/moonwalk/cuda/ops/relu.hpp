@@ -9,6 +9,7 @@
 #pragma once
 
 #include "moonwalk/cuda/context.hpp"
+#include "moonwalk/cuda/ops/contract.hpp"
 #include "moonwalk/cuda/tensor.hpp"
 
 namespace moonwalk::cuda {
@@ -23,17 +24,10 @@ public:
   Index out_dim() const { return n_; }
   Index param_count() const { return 0; }
 
-  DeviceMatrix<S> forward(const DeviceMatrix<S>& x) const;
-  DeviceMatrix<S> jvp(const DeviceMatrix<S>& x, const DeviceMatrix<S>& xdot, const DeviceMatrix<S>& pdot) const;
-  DeviceResidual<S> input_residual(const DeviceMatrix<S>& x) const;
-  DeviceMatrix<S> vjp_input(const DeviceResidual<S>& r, const DeviceMatrix<S>& delta) const;
-  DeviceMatrix<S> vjp_params(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const;
+  // fragment(r, δ): the same fragment from the activity mask alone (Phase II keeps no inputs).
+  MOONWALK_CUDA_OPERATOR_CONTRACT(S);
   // The number of inactive units (waits for the stream).
   Index fragment_size(const DeviceMatrix<S>& x) const;
-  DeviceFragment<S> fragment(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const;
-  // The same fragment from the activity mask alone (Phase II keeps no inputs).
-  DeviceFragment<S> fragment(const DeviceResidual<S>& r, const DeviceMatrix<S>& delta) const;
-  DeviceMatrix<S> vijp(const DeviceMatrix<S>& x, const DeviceMatrix<S>& hx, const DeviceFragment<S>& f) const;
 
 private:
   Context* ctx_;

@@ -17,6 +17,8 @@ enum class BackpropStore { autograd, minimal };
 template <class S> Gradients<S> backprop(const Network<S>& net, const Mat<S>& x0, BackpropStore store = BackpropStore::autograd) {
   check_input(net, x0);
   const std::size_t L = net.depth();
+  const char* name = store == BackpropStore::minimal ? "backprop_minimal" : "backprop";
+  const Phase<S> fwd(net, name, "forward sweep"), rev(net, name, "reverse sweep");
   Gradients<S> out;
   out.ledger.hold(Category::parameters, net.param_bytes());
   std::vector<Mat<S>> inputs(L);
@@ -32,17 +34,18 @@ template <class S> Gradients<S> backprop(const Network<S>& net, const Mat<S>& x0
       residuals[i] = residual(net, i, x);
       out.ledger.hold(Category::input_residuals, residuals[i].bytes());
     }
-    x = net.forward(i, x);
+    x = fwd(i, "output", [&] { return net.forward(i, x); });
   }
-  out.loss = net.loss_value(x);
-  Mat<S> h = net.loss_gradient(x);
+  out.loss = fwd.loss(x);
+  Mat<S> h = fwd(L, "∂ℓ/∂x_L", [&] { return net.loss_gradient(x); });
   ReverseShadow<S> shadow(h, L);
   out.params.resize(L);
   for (std::size_t i = L; i-- > 0;) {
     if (store == BackpropStore::autograd) residuals[i] = residual(net, i, inputs[i]);
-    if (net.param_count(i) > 0) out.params[i] = vjp_params(net, i, inputs[i], h);
+    if (net.param_count(i) > 0)
+      out.params[i] = rev(i, "parameter gradient", [&] { return vjp_params(net, i, inputs[i], h); });
     shadow.params(net, i, inputs[i]);
-    h = vjp_input(net, i, residuals[i], h);
+    h = rev(i, "input cotangent", [&] { return vjp_input(net, i, residuals[i], h); });
     shadow.input(net, i, residuals[i], h);
     if (inputs[i].size()) out.ledger.release(Category::layer_inputs, matrix_bytes(inputs[i]));
     if (store == BackpropStore::minimal) out.ledger.release(Category::input_residuals, residuals[i].bytes());

@@ -13,6 +13,7 @@ template <class S> Gradients<S> checkpointed(const Network<S>& net, const Mat<S>
   check_input(net, x0);
   const std::size_t L = net.depth();
   const std::size_t s = static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(L))));
+  const Phase<S> fwd(net, "checkpointed", "forward sweep"), rev(net, "checkpointed", "reverse sweep");
   Gradients<S> out;
   out.ledger.hold(Category::parameters, net.param_bytes());
   std::vector<Mat<S>> checkpoints;  // input of segment k = layers [k·s, min(L, (k+1)·s))
@@ -22,10 +23,10 @@ template <class S> Gradients<S> checkpointed(const Network<S>& net, const Mat<S>
       checkpoints.push_back(x);
       out.ledger.hold(Category::checkpoints, matrix_bytes(x));
     }
-    x = net.forward(i, x);
+    x = fwd(i, "output", [&] { return net.forward(i, x); });
   }
-  out.loss = net.loss_value(x);
-  Mat<S> h = net.loss_gradient(x);
+  out.loss = fwd.loss(x);
+  Mat<S> h = fwd(L, "∂ℓ/∂x_L", [&] { return net.loss_gradient(x); });
   ReverseShadow<S> shadow(h, L);
   out.params.resize(L);
   for (std::size_t k = checkpoints.size(); k-- > 0;) {
@@ -35,14 +36,14 @@ template <class S> Gradients<S> checkpointed(const Network<S>& net, const Mat<S>
     for (std::size_t i = first; i < last; ++i) {
       inputs.push_back(xi);
       out.ledger.hold(Category::layer_inputs, matrix_bytes(xi));
-      if (i + 1 < last) xi = net.forward(i, xi);
+      if (i + 1 < last) xi = rev(i, "recomputed output", [&] { return net.forward(i, xi); });
     }
     for (std::size_t i = last; i-- > first;) {
       const Mat<S>& in = inputs[i - first];
-      if (net.param_count(i) > 0) out.params[i] = vjp_params(net, i, in, h);
+      if (net.param_count(i) > 0) out.params[i] = rev(i, "parameter gradient", [&] { return vjp_params(net, i, in, h); });
       shadow.params(net, i, in);
       const Residual<S> r = residual(net, i, in);
-      h = vjp_input(net, i, r, h);
+      h = rev(i, "input cotangent", [&] { return vjp_input(net, i, r, h); });
       shadow.input(net, i, r, h);
       out.ledger.release(Category::layer_inputs, matrix_bytes(in));
     }

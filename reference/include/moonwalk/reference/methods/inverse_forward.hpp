@@ -58,13 +58,14 @@ template <class S> Mat<S> anchor_fault(const Mat<S>& h, double size) {
 
 }  // namespace detail
 
-// fragment_of(i) gives layer i's fragment; anchor_of(i) a pointer to the kept
+// `method` names the caller in errors (common.hpp, Phase). fragment_of(i)
+// gives layer i's fragment; anchor_of(i) a pointer to the kept
 // h_i or nullptr. The ledger is told when each is released. E0 is the shadow
 // of h_0 (from Phase II, or a rounding of h_0); kept_growth[i] (empty: 1)
 // scales the perturbation of what Phase II kept at layer i by how much its
 // shadow had grown there.
 template <class S>
-void inverse_forward(const Network<S>& net, const Mat<S>& x0, const Mat<S>& h0, Gradients<S>& out,
+void inverse_forward(const char* method, const Network<S>& net, const Mat<S>& x0, const Mat<S>& h0, Gradients<S>& out,
                      const std::function<Fragment<S>(std::size_t)>& fragment_of,
                      const std::function<const Mat<S>*(std::size_t)>& anchor_of, const Mat<S>& E0,
                      const std::vector<double>& kept_growth = {}, const Faults& faults = {},
@@ -74,6 +75,7 @@ void inverse_forward(const Network<S>& net, const Mat<S>& x0, const Mat<S>& h0, 
   auto mark = [&](const char* phase) {
     if (timer) timer->mark(phase);
   };
+  const Phase<S> sweep(net, method, "Phase III (inverse-forward)");
   const std::size_t L = net.depth();
   out.params.resize(L);
   out.certificate.assign(L, 0.0);
@@ -99,11 +101,7 @@ void inverse_forward(const Network<S>& net, const Mat<S>& x0, const Mat<S>& h0, 
       Fragment<S> f = fragment_of(i);
       f_noise.values = rounding_noise(f, noise_stream(NoiseRole::fragment, i)).values * growth(i);
       if (faulty && faults.kind == Faults::Kind::fragment) f.values *= S(1 + faults.size);
-      try {
-        h = vijp(net, i, x, h_prev, f);
-      } catch (const NonFiniteError& e) {
-        throw NonFiniteError("inverse-forward sweep (Phase III), " + net.label(i), e.what());
-      }
+      h = sweep(i, "output cotangent", [&] { return vijp(net, i, x, h_prev, f); });
       if (faulty && faults.kind == Faults::Kind::vijp_bias) h *= S(1 + faults.size);
     }
     mark("inverse_forward");
@@ -122,9 +120,17 @@ void inverse_forward(const Network<S>& net, const Mat<S>& x0, const Mat<S>& h0, 
                : Mat<S>(E_model + detail::shadow_vijp(net, i, x, res, Fragment<S>{Vec<S>::Zero(f_noise.size())}));
     if (net.param_count(i) > 0) {
       mark("verification");
-      out.params[i] = vjp_params(net, i, x, h);
+      out.params[i] = sweep(i, "parameter gradient", [&] { return vjp_params(net, i, x, h); });
       mark("inverse_forward");
-      params_sq += squared_norm_of<S>(vjp_params(net, i, x, E));
+      // The shadow matches the error's size, not its direction, which
+      // decides how much of it vjp_params keeps: where the shadow is as large
+      // as h_i itself (no correct digit), these parameter gradients are
+      // taken to have none either, whatever vjp_params of the shadow says.
+      const double shadow_sq = squared_norm_of<S>(vjp_params(net, i, x, E));
+      const double shadow_norm = norm_of(E);
+      params_sq += shadow_norm > 0 && shadow_norm >= norm_of(h)
+                       ? std::max(shadow_sq, squared_norm_of<S>(out.params[i]))
+                       : shadow_sq;
     }
     // What the model predicts for the residual: the part of the shadowed
     // right-hand side no h_i can explain (the incoming error outside J_iᵀ's
@@ -142,11 +148,11 @@ void inverse_forward(const Network<S>& net, const Mat<S>& x0, const Mat<S>& h0, 
     // Where the model itself overflowed, the error it stands for did too.
     if (!std::isfinite(norm_of(E))) note(net.label(i), "the error model's shadow overflowed: no estimate from here on");
     mark("verification");
-    x = net.forward(i, x);
+    x = sweep(i, "output", [&] { return net.forward(i, x); });
     h_prev = std::move(h);
   }
   mark("inverse_forward");
-  const Mat<S> hL = net.loss_gradient(x);
+  const Mat<S> hL = sweep(L, "∂ℓ/∂x_L", [&] { return net.loss_gradient(x); });
   const double gap = norm_of<S>(h_prev - hL), scale = norm_of(hL);
   const double predicted = norm_of(E) + norm_of<S>(rounding_noise(hL, noise_stream(NoiseRole::loss, L)));
   out.terminal = ReverseShadow<S>::relative_to(gap, scale);

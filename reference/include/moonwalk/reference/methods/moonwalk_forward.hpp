@@ -13,6 +13,7 @@ namespace moonwalk::reference::methods {
 
 template <class S> Gradients<S> moonwalk_forward(const Network<S>& net, const Mat<S>& x0) {
   check_input(net, x0);
+  const Phase<S> fwd(net, "moonwalk_forward", "forward sweep"), tangents(net, "moonwalk_forward", "tangent sweeps");
   Gradients<S> out;
   out.ledger.hold(Category::parameters, net.param_bytes());
   Mat<S> x = x0;
@@ -20,12 +21,13 @@ template <class S> Gradients<S> moonwalk_forward(const Network<S>& net, const Ma
     if (const Index k = fragment_size(net, i, x); k > 0)
       fail("moonwalk_forward", net.label(i) + " is not submersive at this input (" + std::to_string(k) +
                                    " cokernel dimensions) and pure-forward Moonwalk keeps no fragments");
-    x = net.forward(i, x);
+    x = fwd(i, "output", [&] { return net.forward(i, x); });
   }
-  out.loss = net.loss_value(x);
-  out.input = input_gradient_by_jvp(net, x0, net.loss_gradient(x));
+  out.loss = fwd.loss(x);
+  const Mat<S> hL = fwd(net.depth(), "∂ℓ/∂x_L", [&] { return net.loss_gradient(x); });
+  out.input = input_gradient_by_jvp(net, tangents, x0, hL);
   inverse_forward<S>(
-      net, x0, out.input, out, [](std::size_t) { return Fragment<S>{}; },
+      "moonwalk_forward", net, x0, out.input, out, [](std::size_t) { return Fragment<S>{}; },
       [](std::size_t) -> const Mat<S>* { return nullptr; },
       rounding_noise(out.input, noise_stream(NoiseRole::reverse, 0)));
   return out;

@@ -31,6 +31,7 @@ struct MixedOptions {
 template <class S> Gradients<S> moonwalk_mixed(const Network<S>& net, const Mat<S>& x0, MixedOptions o = {}) {
   check_input(net, x0);
   const std::size_t L = net.depth();
+  const Phase<S> phase1(net, "moonwalk_mixed", "Phase I (forward)"), phase2(net, "moonwalk_mixed", "Phase II (reverse)");
   Gradients<S> out;
   PhaseTimer timer(out.phase_seconds);
   out.ledger.hold(Category::parameters, net.param_bytes());
@@ -39,11 +40,11 @@ template <class S> Gradients<S> moonwalk_mixed(const Network<S>& net, const Mat<
   for (std::size_t i = 0; i < L; ++i) {
     residuals[i] = residual(net, i, x);
     out.ledger.hold(Category::input_residuals, residuals[i].bytes());
-    x = net.forward(i, x);
+    x = phase1(i, "output", [&] { return net.forward(i, x); });
   }
-  out.loss = net.loss_value(x);
+  out.loss = phase1.loss(x);
   timer.mark("forward");
-  Mat<S> h = net.loss_gradient(x);
+  Mat<S> h = phase1(L, "∂ℓ/∂x_L", [&] { return net.loss_gradient(x); });
   ReverseShadow<S> shadow(h, L);
   std::vector<double> growth(L, 1.0);
   std::vector<Fragment<S>> fragments(L);
@@ -63,7 +64,7 @@ template <class S> Gradients<S> moonwalk_mixed(const Network<S>& net, const Mat<
                                    std::to_string(fragments[i].size()) + " cokernel dimensions) and fragments are off");
       out.ledger.hold(Category::fragments, fragments[i].bytes());
     }
-    h = vjp_input(net, i, residuals[i], h);
+    h = phase2(i, "input cotangent", [&] { return vjp_input(net, i, residuals[i], h); });
     timer.mark("reverse");
     shadow.input(net, i, residuals[i], h);
     timer.mark("verification");
@@ -73,7 +74,7 @@ template <class S> Gradients<S> moonwalk_mixed(const Network<S>& net, const Mat<
   out.input = h;
   timer.mark("reverse");
   inverse_forward<S>(
-      net, x0, out.input, out,
+      "moonwalk_mixed", net, x0, out.input, out,
       [&](std::size_t i) {
         Fragment<S> f = std::move(fragments[i]);
         out.ledger.release(Category::fragments, f.bytes());

@@ -11,11 +11,12 @@ namespace moonwalk::reference::methods {
 
 template <class S> Gradients<S> naive_forward(const Network<S>& net, const Mat<S>& x0) {
   check_input(net, x0);
+  const Phase<S> fwd(net, "naive_forward", "forward sweep"), tangents(net, "naive_forward", "tangent sweeps");
   Gradients<S> out;
   out.ledger.hold(Category::parameters, net.param_bytes());
-  const Mat<S> y = output_of(net, x0);
-  out.loss = net.loss_value(y);
-  const Mat<S> hL = net.loss_gradient(y);
+  const Mat<S> y = output_of(net, fwd, x0);
+  out.loss = fwd.loss(y);
+  const Mat<S> hL = fwd(net.depth(), "∂ℓ/∂x_L", [&] { return net.loss_gradient(y); });
   out.params.resize(net.depth());
   const Mat<S> zero = Mat<S>::Zero(x0.rows(), x0.cols());
   for (std::size_t i = 0; i < net.depth(); ++i) {
@@ -25,10 +26,10 @@ template <class S> Gradients<S> naive_forward(const Network<S>& net, const Mat<S
     for (Index j = 0; j < P; ++j) {
       Vec<S> e = Vec<S>::Zero(P);
       e(j) = 1;
-      out.params[i](j) = hL.cwiseProduct(push_tangent(net, x0, zero, i, e)).sum();
+      out.params[i](j) = hL.cwiseProduct(push_tangent(net, tangents, x0, zero, i, e)).sum();
     }
   }
-  out.input = input_gradient_by_jvp(net, x0, hL);
+  out.input = input_gradient_by_jvp(net, tangents, x0, hL);
   // The estimate: the reverse shadow (error_model.hpp) beside a reverse sweep
   // of the cotangent, each layer input recomputed from x_0 since nothing is
   // stored (O(L²) layer evaluations, fewer than the gradient's O(P·L)).

@@ -15,22 +15,23 @@ template <class S> Gradients<S> reversible(const Network<S>& net, const Mat<S>& 
   const std::size_t L = net.depth();
   for (std::size_t i = 0; i < L; ++i)
     if (!net.bijective(i)) fail("reversible", net.label(i) + " is not bijective: activations cannot be rebuilt");
+  const Phase<S> fwd(net, "reversible", "forward sweep"), rev(net, "reversible", "reverse sweep");
   Gradients<S> out;
   out.ledger.hold(Category::parameters, net.param_bytes());
   Mat<S> x = x0;
-  for (std::size_t i = 0; i < L; ++i) x = net.forward(i, x);
+  for (std::size_t i = 0; i < L; ++i) x = fwd(i, "output", [&] { return net.forward(i, x); });
   const std::size_t kept = matrix_bytes(x);
   out.ledger.hold(Category::layer_inputs, kept);
-  out.loss = net.loss_value(x);
-  Mat<S> h = net.loss_gradient(x);
+  out.loss = fwd.loss(x);
+  Mat<S> h = fwd(L, "∂ℓ/∂x_L", [&] { return net.loss_gradient(x); });
   ReverseShadow<S> shadow(h, L);
   out.params.resize(L);
   for (std::size_t i = L; i-- > 0;) {
-    const Mat<S> xin = inverse(net, i, x);
-    if (net.param_count(i) > 0) out.params[i] = vjp_params(net, i, xin, h);
+    const Mat<S> xin = rev(i, "rebuilt input", [&] { return inverse(net, i, x); });
+    if (net.param_count(i) > 0) out.params[i] = rev(i, "parameter gradient", [&] { return vjp_params(net, i, xin, h); });
     shadow.params(net, i, xin);
     const Residual<S> r = residual(net, i, xin);
-    h = vjp_input(net, i, r, h);
+    h = rev(i, "input cotangent", [&] { return vjp_input(net, i, r, h); });
     shadow.input(net, i, r, h);
     x = xin;
   }

@@ -79,21 +79,46 @@ public:
     }
     fail("\"" + s + "\" is not one of " + names);
   }
-  // A finite decimal: a number, or a string of decimal digits (as the vectors
-  // write 50-digit values), read to long double.
+  // A finite decimal: a JSON number, or a string in decimal notation
+  // ([+-]digits[.digits][e[+-]digits], as the vectors write 50-digit values;
+  // no hexadecimal, no spaces, nothing after), read to long double.
   long double decimal() const {
-    if (v_->is_number()) return v_->get<long double>();
+    if (v_->is_number()) {
+      const long double v = v_->get<long double>();
+      if (!std::isfinite(v)) fail("is not a finite number");
+      return v;
+    }
     if (!v_->is_string()) fail("must be a decimal number, got " + kind());
     const std::string s = v_->get<std::string>();
     char* end = nullptr;
     errno = 0;
-    const long double v = std::strtold(s.c_str(), &end);
-    if (s.empty() || end != s.c_str() + s.size() || errno == ERANGE || !std::isfinite(v))
+    const long double v = decimal_notation(s) ? std::strtold(s.c_str(), &end) : 0;
+    if (!end || end != s.c_str() + s.size() || errno == ERANGE || !std::isfinite(v))
       fail("\"" + s + "\" is not a finite decimal number");
     return v;
   }
 
 private:
+  static bool decimal_notation(const std::string& s) {
+    std::size_t i = 0;
+    auto digits = [&] {
+      const std::size_t from = i;
+      while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+      return i > from;
+    };
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!digits()) return false;
+    if (i < s.size() && s[i] == '.') {
+      ++i;
+      if (!digits()) return false;
+    }
+    if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+      ++i;
+      if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+      if (!digits()) return false;
+    }
+    return i == s.size();
+  }
   std::string kind() const {
     switch (v_->type()) {
       case json::value_t::null: return "null";
