@@ -17,12 +17,13 @@ namespace moonwalk::fuzz {
 // Specs and vectors are refused when they need more than this (50-digit scalars).
 inline constexpr std::size_t kMaxBytes = std::size_t{64} << 20;
 
-// A library's message shows as "[json.exception.…", at the start or after a
-// path ("layers[0]: [json.exception.…"); a parse error may quote the input,
-// which may say anything, after "last read:".
+// Every message of the project's starts with where (a file, a JSON path,
+// "shape '…'"), never with a library's tag ("[json.exception.…"); a library
+// exception that escaped the readers is not caught at all, and the fuzzer
+// reports it. What comes after the start may quote the input, which may say
+// anything.
 inline void require_words(const std::string& why) {
-  const std::string quoted_from = why.substr(0, why.find("last read:"));
-  if (why.empty() || quoted_from.rfind("[json.exception", 0) == 0 || quoted_from.find(": [json.exception") != std::string::npos) {
+  if (why.empty() || why.rfind("[json.exception", 0) == 0) {
     std::fprintf(stderr, "a refusal not in the project's words: '%s'\n", why.c_str());
     std::abort();
   }
