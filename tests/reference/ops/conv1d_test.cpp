@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <limits>
 #include <random>
 
@@ -19,7 +21,8 @@ Vec<double> weights(Index ci, Index co, Index k, std::uint64_t seed, double domi
   std::normal_distribution<double> n(0, 1 / std::sqrt(static_cast<double>(ci * k)));
   Vec<double> w(co * ci * k);
   for (Index i = 0; i < w.size(); ++i) w(i) = n(g);
-  for (Index o = 0; o < co; ++o) w((o * ci + o) * k + tap) += dominant;
+  if (dominant != 0)
+    for (Index o = 0; o < std::min(co, ci); ++o) w((o * ci + o) * k + tap) += dominant;
   return w;
 }
 

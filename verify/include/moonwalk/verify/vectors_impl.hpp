@@ -10,7 +10,8 @@ template <template <class> class Op, class S> Outputs vector_outputs(const Op<do
   const Vec<S> pdot = in.pdot.template cast<S>();
   const Mat<S> g = in.g.template cast<S>();
   reference::Fragment<S> f;
-  f.values = in.fragment.template cast<S>();
+  // The vectors store a fragment as a column (rows × 1, or empty).
+  f.values = Eigen::Map<const reference::Vec<mp50>>(in.fragment.data(), in.fragment.size()).template cast<S>();
   auto up = [](const auto& m) { return Mat<mp50>(m.template cast<mp50>()); };
   Outputs out;
   out["forward"] = up(op.forward(x));

@@ -122,14 +122,15 @@ void inverse_forward(const char* method, const Network<S>& net, const Mat<S>& x0
       mark("verification");
       out.params[i] = sweep(i, "parameter gradient", [&] { return vjp_params(net, i, x, h); });
       mark("inverse_forward");
-      // The shadow matches the error's size, not its direction, which
-      // decides how much of it vjp_params keeps: where the shadow is as large
-      // as what h_i is at least, ‖ĥ_i‖ − ‖E‖ (no correct digit), these
-      // parameter gradients are taken to have none either, whatever
-      // vjp_params of the shadow says.
+      // The shadow matches the error's size within the model's factor, not
+      // its direction, which decides how much of it vjp_params keeps: where
+      // the error the shadow allows, kEstimateFactor·‖E‖, reaches what h_i is
+      // at least, ‖ĥ_i‖ − kEstimateFactor·‖E‖ (no correct digit is vouched
+      // for), these parameter gradients are taken to have none either,
+      // whatever vjp_params of the shadow says.
       const double shadow_sq = squared_norm_of<S>(vjp_params(net, i, x, E));
       const double shadow_norm = norm_of(E);
-      params_sq += shadow_norm > 0 && 2 * shadow_norm >= norm_of(h)
+      params_sq += shadow_norm > 0 && 2 * kEstimateFactor * shadow_norm >= norm_of(h)
                        ? std::max(shadow_sq, squared_norm_of<S>(out.params[i]))
                        : shadow_sq;
     }
