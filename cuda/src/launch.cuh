@@ -56,6 +56,14 @@ void check_matrix(const DeviceMatrix<S>& m, Index rows, Index batch, const char*
   require_batch(m.cols(), batch, op, what);
 }
 
+// The empty fragment of an operator whose Jacobian is always surjective, after
+// the check every fragment(r, δ) makes of the output cotangent.
+template <class S>
+DeviceFragment<S> empty_fragment(Context& ctx, const DeviceMatrix<S>& delta, Index rows, Index batch, const char* op) {
+  check_matrix(delta, rows, batch, op, "output cotangent");
+  return {DeviceMatrix<S>(ctx.arena(), 0, 1, Category::fragments)};
+}
+
 inline void check_mask(const DeviceBitMask& m, Index rows, Index batch, const char* op) {
   if (m.rows() == rows && m.cols() == batch && (m.words() == 0 || m.data() != nullptr)) return;
   fail(op, "the residual's mask is " + std::to_string(m.rows()) + "x" + std::to_string(m.cols()) + ", expected " +

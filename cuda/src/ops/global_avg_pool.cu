@@ -65,15 +65,12 @@ DeviceMatrix<S> GlobalAvgPool<S>::vjp_params(const DeviceMatrix<S>& x, const Dev
 template <class S>
 DeviceFragment<S> GlobalAvgPool<S>::fragment(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const {
   check_matrix(x, in_dim(), name, "input");
-  DeviceResidual<S> r;  // the fragment is empty: no residual needs computing
-  r.batch = x.cols();
-  return fragment(r, delta);
+  return empty_fragment(*ctx_, delta, C_, x.cols(), name);
 }
 
 template <class S>
 DeviceFragment<S> GlobalAvgPool<S>::fragment(const DeviceResidual<S>& r, const DeviceMatrix<S>& delta) const {
-  check_matrix(delta, C_, r.batch, name, "output cotangent");
-  return {DeviceMatrix<S>(ctx_->arena(), 0, 1, Category::fragments)};
+  return empty_fragment(*ctx_, delta, C_, r.batch, name);
 }
 
 template <class S>

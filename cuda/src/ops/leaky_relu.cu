@@ -75,15 +75,12 @@ DeviceMatrix<S> LeakyRelu<S>::vjp_params(const DeviceMatrix<S>& x, const DeviceM
 template <class S>
 DeviceFragment<S> LeakyRelu<S>::fragment(const DeviceMatrix<S>& x, const DeviceMatrix<S>& delta) const {
   check_matrix(x, n_, name, "input");
-  DeviceResidual<S> r;  // the fragment is empty: no residual needs computing
-  r.batch = x.cols();
-  return fragment(r, delta);
+  return empty_fragment(*ctx_, delta, n_, x.cols(), name);
 }
 
 template <class S>
 DeviceFragment<S> LeakyRelu<S>::fragment(const DeviceResidual<S>& r, const DeviceMatrix<S>& delta) const {
-  check_matrix(delta, n_, r.batch, name, "output cotangent");
-  return {DeviceMatrix<S>(ctx_->arena(), 0, 1, Category::fragments)};
+  return empty_fragment(*ctx_, delta, n_, r.batch, name);
 }
 
 template <class S>

@@ -54,9 +54,8 @@ template <class S> struct Network {
   Mat<S> loss_gradient(const Mat<S>& y) const {
     return std::visit([&](const auto& l) { return l.gradient(y); }, loss);
   }
-  Mat<S> forward(std::size_t i, const Mat<S>& x) const {
-    return std::visit([&](const auto& op) { return op.forward(x); }, layers[i]);
-  }
+  // Declared only: network_impl.hpp defines it, compiled once per scalar.
+  Mat<S> forward(std::size_t i, const Mat<S>& x) const;
   std::size_t param_bytes() const {
     std::size_t b = 0;
     for (std::size_t i = 0; i < depth(); ++i) b += static_cast<std::size_t>(param_count(i)) * sizeof(S);

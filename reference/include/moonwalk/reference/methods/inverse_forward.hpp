@@ -125,14 +125,18 @@ void inverse_forward(const char* method, const Network<S>& net, const Mat<S>& x0
       // The shadow matches the error's size within the model's factor, not
       // its direction, which decides how much of it vjp_params keeps: where
       // the error the shadow allows, kEstimateFactor·‖E‖, reaches what h_i is
-      // at least, ‖ĥ_i‖ − kEstimateFactor·‖E‖ (no correct digit is vouched
-      // for), these parameter gradients are taken to have none either,
-      // whatever vjp_params of the shadow says.
+      // at least, ‖ĥ_i‖ − kEstimateFactor·‖E‖, these parameter gradients are
+      // taken to be as wrong as h_i is, relatively, ‖E‖ / (‖ĥ_i‖ − ‖E‖)
+      // (all wrong from ‖E‖ ≥ ‖ĥ_i‖/2 on), whatever vjp_params of the shadow
+      // says.
       const double shadow_sq = squared_norm_of<S>(vjp_params(net, i, x, E));
-      const double shadow_norm = norm_of(E);
-      params_sq += shadow_norm > 0 && 2 * kEstimateFactor * shadow_norm >= norm_of(h)
-                       ? std::max(shadow_sq, squared_norm_of<S>(out.params[i]))
-                       : shadow_sq;
+      const double shadow_norm = norm_of(E), h_norm = norm_of(h);
+      if (shadow_norm > 0 && 2 * kEstimateFactor * shadow_norm >= h_norm) {
+        const double lost = 2 * shadow_norm >= h_norm ? 1 : shadow_norm / (h_norm - shadow_norm);
+        params_sq += std::max(shadow_sq, lost * lost * squared_norm_of<S>(out.params[i]));
+      } else {
+        params_sq += shadow_sq;
+      }
     }
     // What the model predicts for the residual: the part of the shadowed
     // right-hand side no h_i can explain (the incoming error outside J_iᵀ's

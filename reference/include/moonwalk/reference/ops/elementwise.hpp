@@ -50,6 +50,25 @@ public:
   }
 
 protected:
+  // relu's and leaky_relu's residual: the sign mask, 1 bit per unit (x > 0).
+  Residual<S> sign_residual(const Mat<S>& x) const {
+    check_elementwise_input(x, n_, Derived::name);
+    Residual<S> r;
+    r.mask = BitMask::from(x, [](const S& v) { return v > 0; });
+    r.batch = x.cols();
+    return r;
+  }
+  // δ with each entry at a unit that was not positive replaced by
+  // inactive(δ_ij): their vjp_input, J = diag(1 or the slope).
+  template <class F> Mat<S> map_inactive(const Residual<S>& r, const Mat<S>& delta, F inactive) const {
+    check_elementwise_cotangent(delta, n_, r.batch, Derived::name, "output cotangent");
+    Mat<S> h = delta;
+    for (Index j = 0; j < h.cols(); ++j)
+      for (Index i = 0; i < n_; ++i)
+        if (!r.mask(i, j)) h(i, j) = inactive(h(i, j));
+    return h;
+  }
+
   Index n_;
 };
 

@@ -38,20 +38,9 @@ template <class S> struct LeakyRelu : detail::Elementwise<LeakyRelu<S>, S> {
     require_param_dir(pdot, 0, name);
     return x.binaryExpr(xdot, [this](const S& v, const S& t) { return v > 0 ? t : S(alpha_ * t); });
   }
-  Residual<S> input_residual(const Mat<S>& x) const {
-    detail::check_elementwise_input(x, n_, name);
-    Residual<S> r;
-    r.mask = BitMask::from(x, [](const S& v) { return v > 0; });
-    r.batch = x.cols();
-    return r;
-  }
+  Residual<S> input_residual(const Mat<S>& x) const { return this->sign_residual(x); }
   Mat<S> vjp_input(const Residual<S>& r, const Mat<S>& delta) const {
-    detail::check_elementwise_cotangent(delta, n_, r.batch, name, "output cotangent");
-    Mat<S> h = delta;
-    for (Index j = 0; j < h.cols(); ++j)
-      for (Index i = 0; i < n_; ++i)
-        if (!r.mask(i, j)) h(i, j) *= alpha_;
-    return h;
+    return this->map_inactive(r, delta, [this](const S& d) { return S(d * alpha_); });
   }
   Mat<S> vijp(const Mat<S>& x, const Mat<S>& hx, const Fragment<S>& frag) const {
     detail::check_elementwise_input(x, n_, name);
