@@ -122,34 +122,30 @@ struct ConvCase {
   reference::ConvStrategy v;
   Index block, batch;
 };
-const std::vector<ConvCase>& conv1d_cases() {
+// conv1d's cases (two_d false) or conv2d's.
+const std::vector<ConvCase>& conv_cases(bool two_d) {
   using reference::ConvStrategy;
   const auto zero = reference::Padding::zero, circ = reference::Padding::circular;
-  // H unused. W = 10, B = 4 (k = 3) and W = 13, B = 6 (k = 5) leave unseeded
-  // positions in every block in both paddings.
-  static const std::vector<ConvCase> cases{
+  // conv1d (H unused): W = 10, B = 4 (k = 3) and W = 13, B = 6 (k = 5) leave
+  // unseeded positions in every block in both paddings.
+  static const std::vector<ConvCase> one{
       {3, 2, 1, 10, 3, zero, ConvStrategy::dense, 4, 2},   {3, 2, 1, 10, 3, circ, ConvStrategy::dense, 4, 1},
       {3, 2, 1, 10, 3, zero, ConvStrategy::banded, 4, 2},  {3, 2, 1, 10, 3, circ, ConvStrategy::fft, 4, 2},
       {3, 2, 1, 10, 3, zero, ConvStrategy::blocked, 4, 2}, {3, 2, 1, 10, 3, circ, ConvStrategy::blocked, 4, 1},
       {2, 2, 1, 13, 5, zero, ConvStrategy::dense, 6, 1},   {2, 2, 1, 13, 5, circ, ConvStrategy::dense, 6, 2},
       {2, 2, 1, 13, 5, zero, ConvStrategy::banded, 6, 1},  {2, 2, 1, 13, 5, circ, ConvStrategy::fft, 6, 2},
       {2, 2, 1, 13, 5, zero, ConvStrategy::blocked, 6, 2}, {2, 2, 1, 13, 5, circ, ConvStrategy::blocked, 6, 1}};
-  return cases;
-}
-const std::vector<ConvCase>& conv2d_cases() {
-  using reference::ConvStrategy;
-  const auto zero = reference::Padding::zero, circ = reference::Padding::circular;
-  // Blocks of 3 rows in 7 (k = 3), of 3 in 8 (k = 5, zero) and of 6 in 9
+  // conv2d: blocks of 3 rows in 7 (k = 3), of 3 in 8 (k = 5, zero) and of 6 in 9
   // (k = 5, circular): each leaves unseeded rows, and the circular cases
   // unseeded columns; dense at 2·HW ≤ 50 unknowns.
-  static const std::vector<ConvCase> cases{
+  static const std::vector<ConvCase> two{
       {2, 2, 5, 4, 3, zero, ConvStrategy::dense, 3, 1},   {2, 2, 5, 4, 3, circ, ConvStrategy::dense, 3, 2},
       {3, 2, 7, 5, 3, zero, ConvStrategy::banded, 3, 2},  {3, 2, 7, 5, 3, circ, ConvStrategy::fft, 3, 1},
       {3, 2, 7, 5, 3, zero, ConvStrategy::blocked, 3, 2}, {3, 2, 7, 5, 3, circ, ConvStrategy::blocked, 3, 1},
       {2, 2, 5, 5, 5, zero, ConvStrategy::dense, 3, 1},   {2, 2, 5, 5, 5, circ, ConvStrategy::dense, 3, 1},
       {2, 2, 8, 6, 5, zero, ConvStrategy::banded, 3, 1},  {2, 2, 8, 6, 5, circ, ConvStrategy::fft, 3, 2},
       {2, 2, 8, 6, 5, zero, ConvStrategy::blocked, 3, 2}, {2, 2, 9, 7, 5, circ, ConvStrategy::blocked, 6, 1}};
-  return cases;
+  return two_d ? two : one;
 }
 
 template <template <class> class Op> nlohmann::json explicit_cases(int& k) {
@@ -167,14 +163,14 @@ template <template <class> class Op> nlohmann::json explicit_cases(int& k) {
     cases.push_back(detail::explicit_vector<Dense>(name(), op, r, r.nonzero_matrix(2, 2, 16, 3)));
   } else if constexpr (std::is_same_v<Op<double>, Conv1d<double>>) {
     std::uint64_t seed = 30;
-    for (const ConvCase& s : conv1d_cases()) {
+    for (const ConvCase& s : conv_cases(false)) {
       ExactRng r(seed++);
       const Conv1d<double> op = detail::conv1d_op(r, Conv1dSpec{s.ci, s.co, s.W, s.k, s.pad, s.v, s.block});
       cases.push_back(detail::explicit_vector<Conv1d>(name(), op, r, r.nonzero_matrix(op.in_dim(), s.batch, 16, 3)));
     }
   } else if constexpr (std::is_same_v<Op<double>, Conv2d<double>>) {
     std::uint64_t seed = 60;
-    for (const ConvCase& s : conv2d_cases()) {
+    for (const ConvCase& s : conv_cases(true)) {
       ExactRng r(seed++);
       const Conv2d<double> op = detail::conv2d_op(r, Conv2dSpec{s.ci, s.co, s.H, s.W, s.k, s.pad, s.v, s.block});
       cases.push_back(detail::explicit_vector<Conv2d>(name(), op, r, r.nonzero_matrix(op.in_dim(), s.batch, 16, 3)));
