@@ -185,7 +185,7 @@ void vijp_blocked(const Context& ctx, const Conv1dFactor<S>& f, const S* wt, con
 
 template <class S>
 Conv1d<S>::Conv1d(Context& ctx, Conv1dSpec spec, const std::vector<S>& weight, const std::vector<S>& bias)
-    : ctx_(&ctx), sp_(spec) {
+    : Base(ctx, spec) {
   validate();
   require_rows(static_cast<Index>(weight.size()), weights(), name, "weight");
   require_rows(static_cast<Index>(bias.size()), sp_.out_channels, name, "bias");

@@ -197,7 +197,7 @@ inline Conv2dShape shape_of(const Conv2dSpec& s) { return Conv2dShape::of(s); }
 
 template <class S>
 Conv2d<S>::Conv2d(Context& ctx, Conv2dSpec spec, const std::vector<S>& weight, const std::vector<S>& bias)
-    : ctx_(&ctx), sp_(spec) {
+    : Base(ctx, spec) {
   validate();
   require_rows(static_cast<Index>(weight.size()), weights(), name, "weight");
   require_rows(static_cast<Index>(bias.size()), sp_.out_channels, name, "bias");

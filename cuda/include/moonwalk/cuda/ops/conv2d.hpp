@@ -27,39 +27,30 @@
 // reference does; it waits for the stream to know.
 #pragma once
 
-#include "moonwalk/cuda/context.hpp"
 #include "moonwalk/cuda/ops/contract.hpp"
-#include "moonwalk/cuda/tensor.hpp"
-#include "moonwalk/reference/ops/conv_spec.hpp"
-
-#include <memory>
+#include "moonwalk/cuda/ops/conv_layer.hpp"
 
 namespace moonwalk::cuda {
 
 using reference::Conv2dSpec;
-using reference::conv_strategy_name;
-using reference::ConvStrategy;
-using reference::Padding;
-using reference::padding_name;
 
 namespace detail {
 template <class S> struct Conv2dFactor;
 }
 
-template <class S> class Conv2d {
+template <class S> class Conv2d : public detail::ConvLayer<S, Conv2dSpec, detail::Conv2dFactor<S>> {
+  using Base = detail::ConvLayer<S, Conv2dSpec, detail::Conv2dFactor<S>>;
+
 public:
   static constexpr const char* name = "conv2d";
 
   Conv2d(Context& ctx, Conv2dSpec spec, const std::vector<S>& weight, const std::vector<S>& bias);
 
-  const Conv2dSpec& spec() const { return sp_; }
   Index positions() const { return sp_.height * sp_.width; }
   Index in_dim() const { return sp_.in_channels * positions(); }
   Index out_dim() const { return sp_.out_channels * positions(); }
   Index param_count() const { return weights() + sp_.out_channels; }
-  std::vector<S> params() const { return params_; }
   void set_params(const std::vector<S>& p);
-  const DeviceMatrix<S>& theta() const { return theta_; }
 
   // fragment(r, δ): the fragment depends on the weights and δ only: Phase II needs no input.
   MOONWALK_CUDA_OPERATOR_CONTRACT(S);
@@ -73,11 +64,11 @@ private:
   const detail::Conv2dFactor<S>& factor() const;
   void validate() const;
 
-  Context* ctx_;
-  Conv2dSpec sp_;
-  std::vector<S> params_;
-  DeviceMatrix<S> theta_;
-  mutable std::shared_ptr<const detail::Conv2dFactor<S>> factor_;
+  using Base::ctx_;
+  using Base::factor_;
+  using Base::params_;
+  using Base::sp_;
+  using Base::theta_;
 };
 
 }  // namespace moonwalk::cuda
