@@ -53,6 +53,7 @@ template <class S> void agreement(const char* name, int max_depth) {
     // exceed backprop's by more than what the bound's N·A lets it amplify.
     const bool at_floor = !std::is_same_v<S, mp50> && base >= 1;
     const double floor_allowed = dims(p.net) * A * base;
+    if (at_floor) RC_ASSERT(std::isfinite(floor_allowed));  // an infinite floor would pass anything
     RC_LOG() << "depth " << p.net.depth() << ", A " << A << ", backprop error " << base << ", allowed "
              << (at_floor ? floor_allowed : allowed) << (at_floor ? " (at the floor)" : "");
     for (Method m : all_methods()) {
