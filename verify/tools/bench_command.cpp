@@ -211,6 +211,8 @@ struct Options {
   int repeats = 3;
   std::size_t budget = std::size_t{64} << 20;
   std::size_t anchor_every = 16;
+  double anchor_error = 0;  // > 0: moonwalk_mixed_anchors places its anchors by this error budget instead
+  bool anchor_table = false;
   std::string json, export_dir;
   bool quick = false;
   double max_seconds = 4;  // stop a family's sweep once one gradient takes longer
@@ -241,7 +243,10 @@ nlohmann::json bench_row(const Family& f, int depth, const Options& o, const Siz
   double backprop_seconds = 0;
   for (BenchMethod m : kMethods) {
     MethodOptions mo;
-    if (m == BenchMethod::moonwalk_mixed_anchors) mo.anchor_every = o.anchor_every;
+    if (m == BenchMethod::moonwalk_mixed_anchors) {
+      if (o.anchor_error > 0) mo.anchor_error = o.anchor_error;
+      else mo.anchor_every = o.anchor_every;
+    }
     nlohmann::json r;
     std::vector<double> seconds;
     std::map<std::string, std::vector<double>> phases;
@@ -359,6 +364,64 @@ nlohmann::json depth_at_budget(const nlohmann::json& rows, std::size_t budget) {
   return out;
 }
 
+// Depth anchors placed every k layers beside anchors placed by error budget
+// (MixedOptions::anchor_error), in float on one family's network per depth:
+// the bytes each spends on anchors and in all, the float32 error reached
+// against double backprop, and the method's own estimate of it.
+int run_anchor_table(const Options& o, const std::vector<Family>& families, const std::vector<int>& depths,
+                     const Sizes& z) {
+  std::cout << fmt::format("{:<13} {:>5} {:<20} {:>8} {:>14} {:>14} {:>10} {:>10} {:>9}\n", "family", "depth",
+                           "anchors", "placed", "anchor bytes", "stored bytes", "rel. error", "estimate", "seconds");
+  for (const auto& f : families)
+    for (int depth : depths) {
+      const Problem p = problem_from_json(family_spec(f, depth, z));
+      const Vec<mp50> exact = flatten(run_method(Method::backprop, p.net, p.x0));
+      const reference::Network<float> net = p.net.cast<float>();
+      const Mat<float> x0 = p.x0.cast<float>();
+      struct Placement {
+        std::string label;
+        MethodOptions mo;
+      };
+      std::vector<Placement> placements{{"none", {}}};
+      for (std::size_t k : {32, 16, 8, 4, 2, 1}) {
+        MethodOptions mo;
+        mo.anchor_every = k;
+        placements.push_back({fmt::format("every {}", k), mo});
+      }
+      for (double t : {1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6}) {
+        MethodOptions mo;
+        mo.anchor_error = t;
+        placements.push_back({fmt::format("error {:.0e}", t), mo});
+      }
+      for (const auto& pl : placements) {
+        std::vector<double> seconds;
+        std::optional<reference::Gradients<float>> g;
+        try {
+          for (int k = 0; k < std::max(1, o.repeats); ++k) {
+            g.reset();
+            const reference::Network<float> fresh = net;
+            const auto t0 = std::chrono::steady_clock::now();
+            g.emplace(run_method(Method::moonwalk_mixed, fresh, x0, pl.mo));
+            seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+          }
+        } catch (const reference::Error& e) {
+          std::cout << fmt::format("{:<13} {:>5} {:<20} {}\n", f.name, depth, pl.label, e.what());
+          continue;
+        }
+        const std::size_t anchor_bytes = g->ledger.peak(reference::Category::checkpoints);
+        std::cout << fmt::format("{:<13} {:>5} {:<20} {:>8} {:>14} {:>14} {:>10.2e} {:>10.2e} {:>9.3f}\n", f.name, depth,
+                                 pl.label, fmt::format("{}/{}", g->anchors.size(), net.depth()),
+                                 anchor_bytes, g->ledger.peak_stored(), relative(flatten(*g), exact), g->estimate,
+                                 median(seconds));
+      }
+    }
+  std::cout << "anchors: where moonwalk_mixed keeps a layer's full output cotangent (none, every k layers, or where\n"
+               "its predicted relative error would pass the target); placed: anchors kept / the network's layers;\n"
+               "anchor bytes: what they hold at peak; stored bytes: peak of everything kept between sweeps; rel. error: all float\n"
+               "gradients against double backprop; estimate: the method's own; seconds: median of the repeats.\n";
+  return 0;
+}
+
 int run_bench(const Options& o) {
   const Sizes& z = o.quick ? kQuick : kTraining;
   std::vector<Family> families;
@@ -373,6 +436,7 @@ int run_bench(const Options& o) {
       throw CLI::ValidationError("--family", "\"" + n + "\" is not a family (conv1d, conv2d, coupling, mlp or a variant)");
   const std::vector<int> depths =
       !o.depths.empty() ? o.depths : o.quick ? std::vector<int>{2, 4} : std::vector<int>{4, 8, 16, 32, 64};
+  if (o.anchor_table) return run_anchor_table(o, families, depths, z);
   nlohmann::json rows = nlohmann::json::array();
   const auto start = std::chrono::steady_clock::now();
   std::size_t done = 0;
@@ -398,6 +462,7 @@ int run_bench(const Options& o) {
                               {"repeats", o.repeats},
                               {"budget_bytes", o.budget},
                               {"anchor_every", o.anchor_every},
+                              {"anchor_error", o.anchor_error},
                               {"seconds_total", elapsed},
                               {"rows", rows},
                               {"depth_at_budget", depth_at_budget(rows, o.budget)}};
@@ -446,6 +511,13 @@ void add_bench_command(CLI::App& app) {
   sub->add_option("--anchor-every", o->anchor_every, "moonwalk_mixed_anchors: keep the full cotangent every k layers")
       ->check(CLI::Range(1, 1 << 20))
       ->capture_default_str();
+  sub->add_option("--anchor-error", o->anchor_error,
+                  "moonwalk_mixed_anchors: keep the full cotangent where its predicted relative error would pass "
+                  "this, instead of every k layers")
+      ->check(CLI::Range(0.0, 1.0));
+  sub->add_flag("--anchor-table", o->anchor_table,
+                "instead of the bench: moonwalk_mixed in float with anchors every k layers and by error budget, "
+                "bytes against the error reached");
   sub->add_option("--max-seconds", o->max_seconds,
                   "stop a family's depth sweep after a depth where one gradient took longer than this (0: never)")
       ->capture_default_str();

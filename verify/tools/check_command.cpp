@@ -183,7 +183,12 @@ void add_check_command(CLI::App& app) {
   sub->add_option("--net", *net, "network spec (JSON, docs/spec.md); default: a built-in 1-D conv net");
   sub->add_option("--activation", *activation, "activation of the built-in net: relu or leaky_relu");
   sub->add_option("--depth", *depth, "conv blocks in the built-in net")->check(CLI::Range(1, 64));
-  sub->add_option("--anchor-every", o->anchor_every, "moonwalk_mixed: keep the full cotangent every k layers");
+  auto* every =
+      sub->add_option("--anchor-every", o->anchor_every, "moonwalk_mixed: keep the full cotangent every k layers");
+  sub->add_option("--anchor-error", o->anchor_error,
+                  "moonwalk_mixed: keep the full cotangent where its predicted relative error would pass this")
+      ->check(CLI::Range(0.0, 1.0).description("in (0, 1)"))
+      ->excludes(every);
   sub->add_flag("--json", *json, "print the table as JSON");
   auto max_bytes = std::make_shared<std::size_t>(default_max_bytes());
   sub->add_option("--max-bytes", *max_bytes, "refuse a --net whose tensors need more (50-digit scalars)")

@@ -88,3 +88,42 @@ TEST_CASE("methods: depth anchors replace fragments and are all released", "[met
   const double allowed = verify::bound<double>(n, 1.0, amplification(p));
   CHECK(to_double(mp50((flatten(g) - ref).norm() / ref.norm())) <= allowed);
 }
+
+TEST_CASE("anchor_plan: anchors where the predicted error would pass the target", "[methods][anchors]") {
+  // e_0 = u‖h_0‖ = 0.1; layer 0: 2·(0.1 + 0.1) + 0.1 = 0.5, not past 0.5;
+  // layer 1: 2·(0.5 + 0.1) + 0.1 = 1.3, past it: anchored, e = 0.1; layer 2
+  // as layer 0. A zero gain never needs an anchor; a target below one
+  // rounding (u = 0.1 here) needs one at every layer.
+  CHECK(methods::anchor_plan({2, 2, 2}, {1, 1, 1, 1}, 0.1, 0.5) == std::vector<bool>{false, true, false});
+  CHECK(methods::anchor_plan({0, 0}, {1, 1, 1}, 0.1, 0.2) == std::vector<bool>{false, false});
+  CHECK(methods::anchor_plan({0, 0}, {1, 1, 1}, 0.1, 0.05) == std::vector<bool>{true, true});
+  // Norms enter relatively: layer 0 brings 1·(0.01 + 0.01) + 0.01·‖h_1‖,
+  // within 0.5·‖h_1‖ for ‖h_1‖ = 1, past it for ‖h_1‖ = 0.01 (0.0201 >
+  // 0.005); after that anchor, layer 1 adds 0.0003 ≤ 0.005.
+  CHECK(methods::anchor_plan({1, 1}, {1, 1, 1}, 0.01, 0.5) == std::vector<bool>{false, false});
+  CHECK(methods::anchor_plan({1, 1}, {1, 0.01, 0.01}, 0.01, 0.5) == std::vector<bool>{true, false});
+}
+
+TEST_CASE("moonwalk_mixed: anchors by error budget, none to every layer", "[methods][anchors]") {
+  const Problem p = problem_from_json(nlohmann::json::parse(kNet));
+  const std::size_t L = p.net.depth();
+  // A target below one rounding anchors every layer: each h_i is then Phase
+  // II's, which is backprop's, and every gradient is backprop's to the bit.
+  methods::MixedOptions all;
+  all.anchor_error = eps<double>() / 4;
+  const auto g = methods::moonwalk_mixed(p.net, p.x0, all);
+  CHECK(g.anchors.size() == L);
+  CHECK(g.ledger.peak(Category::fragments) == 0);
+  CHECK(g.ledger.current(Category::checkpoints) == 0);
+  CHECK((flatten(g) - flatten(methods::backprop(p.net, p.x0))).norm() == 0);
+  // A target this shallow, well conditioned network meets without any anchor:
+  // the result is plain moonwalk_mixed's.
+  methods::MixedOptions loose;
+  loose.anchor_error = 0.5;
+  const auto h = methods::moonwalk_mixed(p.net, p.x0, loose);
+  CHECK(h.anchors.empty());
+  CHECK((flatten(h) - flatten(methods::moonwalk_mixed(p.net, p.x0))).norm() == 0);
+  methods::MixedOptions both = loose;
+  both.anchor_every = 2;
+  CHECK_THROWS_WITH(methods::moonwalk_mixed(p.net, p.x0, both), Catch::Contains("excludes anchor_every"));
+}

@@ -87,8 +87,12 @@ template <class S> struct Gradients {
   std::string exceeded;
   // The a-posteriori estimate of the relative error of (θ_1..θ_L, ∂ℓ/∂x_0).
   double estimate = 0;
+  // moonwalk_mixed: the layers whose output cotangent was kept whole (depth
+  // anchors), ascending.
+  std::vector<std::size_t> anchors;
   // Seconds by phase, in the order first reached (moonwalk_mixed: forward,
-  // reverse, inverse_forward and, within it, error_model), for the bench.
+  // reverse, inverse_forward, verification and, with anchors by error budget,
+  // anchor_plan), for the bench.
   std::vector<std::pair<std::string, double>> phase_seconds;
   // Trusted: no certificate exceeded, and the estimate leaves a correct digit.
   bool trusted() const { return exceeded.empty() && std::isfinite(estimate) && estimate < 1; }

@@ -21,6 +21,7 @@ std::string method_name(Method m);
 struct MethodOptions {
   std::size_t anchor_every = 0;        // moonwalk_mixed's depth anchors
   reference::methods::Faults faults;   // moonwalk_mixed: a fault for its certificate to catch
+  double anchor_error = 0;             // moonwalk_mixed: anchors by error budget instead (> 0)
 };
 
 template <class S>

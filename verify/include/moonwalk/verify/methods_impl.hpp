@@ -14,7 +14,7 @@ reference::Gradients<S> run_method(Method m, const reference::Network<S>& net, c
     case Method::reversible: return rm::reversible(net, x0);
     case Method::naive_forward: return rm::naive_forward(net, x0);
     case Method::moonwalk_forward: return rm::moonwalk_forward(net, x0);
-    case Method::moonwalk_mixed: return rm::moonwalk_mixed(net, x0, rm::MixedOptions{o.anchor_every, true, o.faults});
+    case Method::moonwalk_mixed: return rm::moonwalk_mixed(net, x0, rm::MixedOptions{o.anchor_every, true, o.faults, o.anchor_error});
   }
   throw std::logic_error("unknown method");
 }
