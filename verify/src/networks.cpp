@@ -381,10 +381,12 @@ Index conv2d_seeds(const Conv2dSpec& sp) {
 
 Index blocked_checkpoint_per_sample(const Network<double>& net, std::size_t i) {
   if (const auto* conv2 = std::get_if<Conv2d<double>>(&net.layers[i]))
-    return conv2->spec().strategy == ConvStrategy::blocked ? conv2d_seeds(conv2->spec()) * conv2->spec().out_channels : 0;
+    return conv2->resolved_spec().strategy == ConvStrategy::blocked
+               ? conv2d_seeds(conv2->resolved_spec()) * conv2->resolved_spec().out_channels
+               : 0;
   const auto* conv = std::get_if<Conv1d<double>>(&net.layers[i]);
-  if (!conv || conv->spec().strategy != ConvStrategy::blocked) return 0;
-  const Conv1dSpec& sp = conv->spec();
+  if (!conv || conv->resolved_spec().strategy != ConvStrategy::blocked) return 0;
+  const Conv1dSpec& sp = conv->resolved_spec();
   const Index W = sp.width, p = (sp.kernel - 1) / 2, B = sp.block;
   const bool circular = sp.padding == Padding::circular;
   // docs/spec.md, conv1d blocked: the k − 1 positions before every block

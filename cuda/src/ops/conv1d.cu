@@ -201,6 +201,8 @@ template <class S> void Conv1d<S>::validate() const {
   require(s.kernel % 2 == 1, name, "kernel must be odd for same padding (got an even kernel)");
   require(s.out_channels <= s.in_channels, name, "C_out > C_in: the Jacobian is not surjective (use a wider input)");
   require(s.block >= 1, name, "block size B must be at least 1");
+  require(!s.automatic, name,
+          "strategy auto is chosen on the host: build the reference operator and pass its resolved_spec()");
   require(!(s.strategy == ConvStrategy::fft && s.padding != Padding::circular), name, "fft strategy needs circular padding");
   require(!(s.strategy == ConvStrategy::banded && s.padding != Padding::zero), name, "banded strategy needs zero padding");
 }

@@ -215,6 +215,8 @@ template <class S> void Conv2d<S>::validate() const {
           std::string("C_out > C_in: the Jacobian is not surjective and the ") + conv_strategy_name(s.strategy) +
               " strategy keeps no fragment for its cokernel (use dense, or a wider input)");
   require(s.block >= 1, name, "block size B must be at least 1");
+  require(!s.automatic, name,
+          "strategy auto is chosen on the host: build the reference operator and pass its resolved_spec()");
   require(!(s.strategy == ConvStrategy::fft && s.padding != Padding::circular), name, "fft strategy needs circular padding");
   require(!(s.strategy == ConvStrategy::banded && s.padding != Padding::zero), name, "banded strategy needs zero padding");
 }

@@ -167,3 +167,72 @@ TEST_CASE("conv1d: bad input is refused with a message naming the operator", "[c
   CHECK_THROWS_WITH(blk.vijp(ones, ones, blk.fragment(ones, ones)),
                     Catch::StartsWith("conv1d: blocked strategy: the pivot tap W_0 is singular"));
 }
+
+namespace {
+
+// The relative float error of op's vijp on δ: weights rounded to float, g = Jᵀδ
+// formed in double and rounded; infinite where the strategy fails.
+double float_error(const Conv1d<double>& op, const Mat<double>& delta) {
+  const Conv1d<float> f = op.cast<float>();
+  const Mat<double> x = Mat<double>::Zero(op.in_dim(), delta.cols());
+  const Mat<float> g = op.vjp_input(op.input_residual(x), delta).cast<float>();
+  try {
+    const Mat<float> h = f.vijp(x.cast<float>(), g, f.fragment(x.cast<float>(), delta.cast<float>()));
+    return (h.cast<double>() - delta).norm() / delta.norm();
+  } catch (const Error&) {
+    return std::numeric_limits<double>::infinity();
+  }
+}
+
+}  // namespace
+
+TEST_CASE("conv1d: auto is within 10 times the best fixed strategy in float", "[conv1d][vijp][auto]") {
+  // Gaussian and first-tap-dominant weights: banded loses the second, a long
+  // blocked chain the first. Auto decides from its own trial cotangent; it is
+  // judged on another one, against every fixed strategy the padding takes.
+  int configurations = 0;
+  for (double dom : {0.0, 2.0})
+    for (Index c : {1, 2, 3})
+      for (Index W : {5, 12, 24})
+        for (Index k : {3, 5})
+          for (Padding pad : {Padding::zero, Padding::circular}) {
+            const Mat<double> delta = draw(c * W, 2, 17 + W);
+            const Conv1d<double> a = make(c, c, W, k, pad, ConvStrategy::dense, 8, dom);
+            const Conv1d<double> op(Conv1dSpec{c, c, W, k, pad, ConvStrategy::dense, 8, true}, a.weight(), a.bias());
+            double best = std::numeric_limits<double>::infinity();
+            // Blocks of fewer than 2(k − 1) positions are left out: their seeds
+            // would hold more than half of δ, which auto does not consider.
+            std::vector<std::pair<ConvStrategy, Index>> fixed{{ConvStrategy::dense, 1}, {ConvStrategy::blocked, W},
+                                                               {ConvStrategy::blocked, std::max<Index>(8, 2 * (k - 1))}};
+            fixed.emplace_back(pad == Padding::zero ? ConvStrategy::banded : ConvStrategy::fft, 1);
+            for (const auto& [v, B] : fixed)
+              best = std::min(best, float_error(make(c, c, W, k, pad, v, B, dom), delta));
+            const double e = float_error(op, delta);
+            INFO("C " << c << " W " << W << " k " << k << " " << padding_name(pad) << " dominant " << dom << ": auto chose "
+                      << conv_strategy_name(op.cast<float>().resolved_spec().strategy) << " B "
+                      << op.cast<float>().resolved_spec().block << ", error " << e << ", best fixed " << best);
+            CHECK(e <= 10 * std::max(best, static_cast<double>(std::numeric_limits<float>::epsilon())));
+            if (pad == Padding::circular) CHECK(op.resolved_spec().strategy == ConvStrategy::fft);
+            ++configurations;
+          }
+  CHECK(configurations == 72);
+}
+
+TEST_CASE("conv1d: auto chooses again when the weights change", "[conv1d][auto]") {
+  // Gaussian weights, then first-tap-dominant ones: set_params must give the
+  // choice a fresh operator makes for the new weights.
+  const Conv1d<double> g = make(3, 3, 24, 3, Padding::zero, ConvStrategy::dense, 8, 0.0);
+  const Conv1d<double> d = make(3, 3, 24, 3, Padding::zero, ConvStrategy::dense, 8, 2.0);
+  const Conv1dSpec s{3, 3, 24, 3, Padding::zero, ConvStrategy::dense, 8, true};
+  Conv1d<float> op = Conv1d<double>(s, g.weight(), g.bias()).cast<float>();
+  const Conv1d<float> fresh = Conv1d<double>(s, d.weight(), d.bias()).cast<float>();
+  const Conv1dSpec before = op.resolved_spec();
+  op.set_params(d.params().cast<float>());
+  INFO("gaussian: " << conv_strategy_name(before.strategy) << " B " << before.block << "; first-tap: "
+                    << conv_strategy_name(fresh.resolved_spec().strategy) << " B " << fresh.resolved_spec().block);
+  CHECK((before.strategy != fresh.resolved_spec().strategy || before.block != fresh.resolved_spec().block));
+  CHECK(op.resolved_spec().strategy == fresh.resolved_spec().strategy);
+  CHECK(op.resolved_spec().block == fresh.resolved_spec().block);
+  CHECK(op.trial_error() == fresh.trial_error());
+  CHECK(op.spec().automatic);
+}

@@ -267,3 +267,19 @@ TEST_CASE("conv2d: bad input is refused with a message naming the operator", "[c
   CHECK_THROWS_WITH(zero_banded.vijp(ones, ones, {}),
                     Catch::StartsWith("conv2d: banded strategy: the Jacobian is rank deficient"));
 }
+
+TEST_CASE("conv2d: auto inverts the vjp within the bound of what it chose", "[conv2d][vijp][auto]") {
+  // The strategy auto chose, in double, meets the bound every fixed strategy
+  // meets (check_inverse, with its own amplification); circular padding is fft.
+  for (double dom : {0.0, 2.0})
+    for (Padding pad : {Padding::zero, Padding::circular})
+      for (Index k : {1, 3}) {
+        const Conv2d<double> a = make(2, 2, 4, 5, k, pad, ConvStrategy::dense, 8, dom);
+        const Conv2d<double> op(Conv2dSpec{2, 2, 4, 5, k, pad, ConvStrategy::dense, 8, true}, a.weight(), a.bias());
+        INFO("auto chose " << conv_strategy_name(op.resolved_spec().strategy) << " B " << op.resolved_spec().block
+                           << ", trial error " << op.trial_error());
+        check_inverse(op, 2);
+        CHECK(op.trial_error() >= 0);
+        if (pad == Padding::circular) CHECK(op.resolved_spec().strategy == ConvStrategy::fft);
+      }
+}

@@ -28,6 +28,14 @@
 //     padding), plus positions 0 .. p − 1 in zero padding, which no equation
 //     determines. Fragment: δ at the seeds, ascending, C_out values each, per
 //     sample. A chain of recurrence steps is at most B long.
+//   - auto: chosen from the weights when they are set (once per step), in the
+//     operator's own precision, by trial solves: for four ±1 cotangents δ, the
+//     largest relative error of vijp(Jᵀδ, fragment(δ)). Circular padding:
+//     fft. Zero padding: banded, then blocked with B = W, ⌈W/2⌉, … down to
+//     2(k − 1) (seeds at most half of δ), and dense (at most 1024 rows) when
+//     none of those comes within 16 ε; the first in that order within
+//     max(2·best, ε), so the least stored among the most accurate.
+//     trial_error() reports the chosen one's error.
 //   domain: finite weights, bias, inputs; the pivot tap W_0 of full row rank
 //   for blocked.
 // The computation is conv_core.hpp's, over H = 1 and taps (0, t − p).
@@ -53,6 +61,7 @@ template <class S> struct Conv1d : detail::ConvCore<Conv1d<S>, S, Conv1dSpec> {
     require(s.kernel % 2 == 1, name, "kernel must be odd for same padding (got an even kernel)");
     require(s.out_channels <= s.in_channels, name, "C_out > C_in: the Jacobian is not surjective (use a wider input)");
   }
+  static Index block_extent(const Conv1dSpec& s) { return s.width; }  // blocks split the positions
   static detail::ConvPlane plane_of(const Conv1dSpec& s) {
     const Conv1dShape g = Conv1dShape::of(s);
     detail::ConvPlane pl{g.ci, g.co, 1, g.W, g.circular, {}, g.seed_positions(), std::min(g.block, g.W), {}};

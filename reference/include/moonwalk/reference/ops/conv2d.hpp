@@ -37,6 +37,8 @@
 //     columns 0 .. k − 2 read. Fragment: δ at the seeds in raster order,
 //     C_out values each, per sample. A chain of recurrence steps stays inside
 //     one block of B rows.
+//   - auto: as for conv1d (conv1d.hpp), the blocks B = H, ⌈H/2⌉, … down to
+//     2(k − 1) rows.
 //   domain: finite weights, bias, inputs; the pivot tap W_00 of full row rank
 //   for blocked.
 // The computation is conv_core.hpp's, over taps (a − p, b − p) at t = a·k + b.
@@ -70,6 +72,7 @@ template <class S> struct Conv2d : detail::ConvCore<Conv2d<S>, S, Conv2dSpec> {
   // The blocked chain: each step moves up a row or left a column, never down
   // or right, so in a block of R unseeded rows and F unseeded columns it has
   // at most R + F − 1 positions.
+  static Index block_extent(const Conv2dSpec& s) { return s.height; }  // blocks split the rows
   static detail::ConvPlane plane_of(const Conv2dSpec& s) {
     const Conv2dShape g = Conv2dShape::of(s);
     const std::vector<char> col = g.seeded_columns();

@@ -27,6 +27,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <memory>
 #include <string>
@@ -81,16 +82,20 @@ struct ConvPlane {
 // Conv2dSpec.
 template <class Derived, class S, class Spec> class ConvCore {
 public:
-  ConvCore(Spec spec, Vec<S> weight, Vec<S> bias) : sp_(spec), w_(std::move(weight)), b_(std::move(bias)) {
+  ConvCore(Spec spec, Vec<S> weight, Vec<S> bias) : sp_(spec), rs_(spec), w_(std::move(weight)), b_(std::move(bias)) {
     Derived::check_shape(sp_);
     require(sp_.block >= 1, name(), "block size B must be at least 1");  // before the seeds are laid out
-    pl_ = Derived::plane_of(sp_);
-    pl_.tabulate();
-    runs_ = conv_kernels::tap_runs(P(), T(), [this](Index w, Index t) { return pl_.src(w, t); });
+    lay_out();
     validate();
+    if (sp_.automatic) choose();
   }
 
+  // The configuration as given (strategy `auto` included), which casts keep.
   const Spec& spec() const { return sp_; }
+  // The strategy and block in use: the given ones, or auto's choice.
+  const Spec& resolved_spec() const { return rs_; }
+  // auto: the relative error of the chosen strategy's trial solve; -1 without auto.
+  double trial_error() const { return trial_error_; }
   Index in_dim() const { return ci() * P(); }
   Index out_dim() const { return co() * P(); }
   Index param_count() const { return w_.size() + b_.size(); }
@@ -108,6 +113,7 @@ public:
     b_ = p.tail(b_.size());
     factor_.reset();
     validate();
+    if (sp_.automatic) choose();  // new weights, a new choice: once per step
   }
 
   Mat<S> forward(const Mat<S>& x) const {
@@ -180,7 +186,7 @@ public:
   // δ is a function of Jᵀδ and the seeds, so they cover any cokernel (one
   // appears when a non-pivot tap is singular at tiny widths).
   Index checkpoint_size(const Mat<S>& x) const {
-    return sp_.strategy == ConvStrategy::blocked ? fragment_size(x) : 0;
+    return rs_.strategy == ConvStrategy::blocked ? fragment_size(x) : 0;
   }
 
   // Error amplification of the vijp beyond cond(J), for the tolerance. Blocked:
@@ -190,7 +196,7 @@ public:
   // (the plane's `chain`) this sums to ‖P‖·Σ_t‖W_t‖·Σ_{j<L} ρ^j times n·u·‖δ‖.
   // Other strategies: 1 (backward stable).
   double vijp_amplification() const {
-    if (sp_.strategy != ConvStrategy::blocked) return 1.0;
+    if (rs_.strategy != ConvStrategy::blocked) return 1.0;
     double total = 0, pivot = 0, sigma_min = 0;
     for (Index t = 0; t < T(); ++t) {
       Eigen::JacobiSVD<Mat<double>> svd(tap_transpose(t).unaryExpr([](const S& v) { return to_double(v); }));
@@ -215,7 +221,7 @@ public:
     const Index per = per_sample_fragment();
     out.values.resize(per * r.batch);
     if (per == 0) return out;
-    if (sp_.strategy == ConvStrategy::dense) {
+    if (rs_.strategy == ConvStrategy::dense) {
       out.values = factor().pivoted.fragment(delta);
     } else {
       const std::vector<Index>& seeds = pl_.seeds;
@@ -233,7 +239,7 @@ public:
     require_finite(g, name(), "input cotangent");
     require_fragment(frag, fragment_size(x), name());
     Mat<S> d;
-    switch (sp_.strategy) {
+    switch (rs_.strategy) {
       case ConvStrategy::dense: d = factor().pivoted.solve(g, frag.values); break;
       case ConvStrategy::banded: d = vijp_banded(g); break;
       case ConvStrategy::fft: d = vijp_fft(g); break;
@@ -249,15 +255,112 @@ public:
   }
 
 protected:
-  Spec sp_;
+  Spec sp_, rs_;
   Vec<S> w_, b_;
 
 private:
+  void lay_out() {
+    pl_ = Derived::plane_of(rs_);
+    pl_.tabulate();
+    runs_ = conv_kernels::tap_runs(P(), T(), [this](Index w, Index t) { return pl_.src(w, t); });
+  }
+
+  // The largest relative error of op's vijp over kAutoTrials ±1 cotangents δ
+  // (splitmix64 signs, column-major), g = Jᵀδ formed in S:
+  // ‖vijp(g, fragment(δ)) − δ‖ / ‖δ‖ per column; infinite where the strategy
+  // refuses the weights or its result overflows. One direction can miss the
+  // growth of a recurrence by 30×; the largest of four did not in the study.
+  static constexpr Index kAutoTrials = 4;
+  static double trial(const Derived& op) {
+    const Mat<S> x = Mat<S>::Zero(op.in_dim(), kAutoTrials);
+    Mat<S> d(op.out_dim(), kAutoTrials);
+    for (Index k = 0; k < d.size(); ++k) {
+      std::uint64_t z = static_cast<std::uint64_t>(k) * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+      d.data()[k] = ((z ^ (z >> 31)) & 1) ? S(1) : S(-1);
+    }
+    try {
+      const Mat<S> h = op.vijp(x, op.vjp_input(op.input_residual(x), d), op.fragment(x, d));
+      double worst = 0;
+      for (Index j = 0; j < kAutoTrials; ++j)
+        worst = std::max(worst, to_double(S((h.col(j) - d.col(j)).norm() / d.col(j).norm())));
+      return std::isfinite(worst) ? worst : std::numeric_limits<double>::infinity();
+    } catch (const Error&) {
+      return std::numeric_limits<double>::infinity();
+    }
+  }
+
+  // strategy auto (conv1d.hpp gives the rule): trial solves in S, then the
+  // choice's factor is kept, so the first vijp does not factor again.
+  void choose() {
+    auto with = [&](ConvStrategy v, Index B) {
+      Spec s = sp_;
+      s.automatic = false;
+      s.strategy = v;
+      s.block = B;
+      return s;
+    };
+    struct Tried {
+      Spec spec;
+      double error;
+      std::shared_ptr<const Factor> factor;
+    };
+    std::vector<Tried> tried;
+    auto attempt = [&](const Spec& s) {
+      try {
+        const Derived op(s, w_, b_);
+        const double e = trial(op);
+        tried.push_back({s, e, static_cast<const ConvCore&>(op).factor_});
+      } catch (const Error&) {  // a strategy that does not take this shape (conv2d, C_out > C_in)
+        tried.push_back({s, std::numeric_limits<double>::infinity(), nullptr});
+      }
+    };
+    const Index extent = Derived::block_extent(sp_);
+    if (sp_.padding == Padding::circular) {
+      attempt(with(ConvStrategy::fft, extent));
+    } else {
+      attempt(with(ConvStrategy::banded, extent));
+      // Blocks down to 2(k − 1) rows: below that the seeds, k − 1 rows per
+      // block, would hold more than half of δ.
+      const Index smallest = std::min(extent, std::max<Index>(1, 2 * (sp_.kernel - 1)));
+      for (Index B = extent;; B = std::max(smallest, (B + 1) / 2)) {
+        attempt(with(ConvStrategy::blocked, B));
+        if (B == smallest) break;
+      }
+      double best = std::numeric_limits<double>::infinity();
+      for (const Tried& t : tried) best = std::min(best, t.error);
+      if (!(best <= 16 * to_double(eps<S>())) && out_dim() <= kAutoDenseRows)
+        attempt(with(ConvStrategy::dense, extent));
+    }
+    double best = std::numeric_limits<double>::infinity();
+    for (const Tried& t : tried) best = std::min(best, t.error);
+    // In trial order (banded, then blocked from the largest block, then dense),
+    // the first within the target: twice the best trial, or one ε where that
+    // is smaller (a rounding or two: no reason to store more).
+    const double target = std::max(2 * best, to_double(eps<S>()));
+    const Tried* pick = &tried.back();
+    if (best == std::numeric_limits<double>::infinity()) {
+      for (const Tried& t : tried)
+        if (t.spec.strategy == ConvStrategy::dense) pick = &t;
+    } else {
+      for (const Tried& t : tried)
+        if (t.error <= target) {
+          pick = &t;
+          break;
+        }
+    }
+    rs_ = pick->spec;
+    trial_error_ = pick->error;
+    lay_out();
+    factor_ = pick->factor;
+  }
+
   // Checks common to both operators, after Derived's shape checks.
   void validate() const {
-    require(!(sp_.strategy == ConvStrategy::fft && sp_.padding != Padding::circular), name(),
+    require(rs_.automatic || !(rs_.strategy == ConvStrategy::fft && sp_.padding != Padding::circular), name(),
             "fft strategy needs circular padding");
-    require(!(sp_.strategy == ConvStrategy::banded && sp_.padding != Padding::zero), name(),
+    require(rs_.automatic || !(rs_.strategy == ConvStrategy::banded && sp_.padding != Padding::zero), name(),
             "banded strategy needs zero padding");
     require_rows(w_, co() * ci() * T(), name(), "weight");
     require_rows(b_, co(), name(), "bias");
@@ -332,7 +435,7 @@ private:
   }
 
   Index per_sample_fragment() const {
-    switch (sp_.strategy) {
+    switch (rs_.strategy) {
       case ConvStrategy::dense: return factor().pivoted.cokernel();
       case ConvStrategy::blocked: return static_cast<Index>(pl_.seeds.size()) * co();
       default: return 0;
@@ -460,7 +563,7 @@ private:
   const Factor& factor() const {
     if (!factor_) {
       auto f = std::make_shared<Factor>();
-      switch (sp_.strategy) {
+      switch (rs_.strategy) {
         case ConvStrategy::dense: f->pivoted = PivotedRightInverse<S>(jacobian_matrix()); break;
         case ConvStrategy::blocked:
           f->qr.compute(tap_transpose(0));
@@ -531,6 +634,7 @@ private:
   ConvPlane pl_;
   conv_kernels::TapRuns runs_;  // the float/double kernels' contiguous runs of src
   mutable std::shared_ptr<const Factor> factor_;
+  double trial_error_ = -1;
 };
 
 }  // namespace moonwalk::reference::detail

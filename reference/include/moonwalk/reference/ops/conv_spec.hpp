@@ -21,11 +21,15 @@ inline const char* conv_strategy_name(ConvStrategy v) {
   return "?";
 }
 
+// Strategy auto tries dense only up to this many Jacobian rows: its factor is cubic.
+inline constexpr std::ptrdiff_t kAutoDenseRows = 1024;
+
 struct Conv1dSpec {
   std::ptrdiff_t in_channels = 1, out_channels = 1, width = 1, kernel = 1;
   Padding padding = Padding::zero;
   ConvStrategy strategy = ConvStrategy::dense;
   std::ptrdiff_t block = 8;  // B, blocked strategy only
+  bool automatic = false;    // strategy "auto": chosen from the weights (conv1d.hpp); strategy, block ignored
 };
 
 struct Conv2dSpec {
@@ -33,6 +37,7 @@ struct Conv2dSpec {
   Padding padding = Padding::zero;
   ConvStrategy strategy = ConvStrategy::dense;
   std::ptrdiff_t block = 8;  // B, rows of positions per block; blocked strategy only
+  bool automatic = false;    // strategy "auto": chosen from the weights (conv1d.hpp); strategy, block ignored
 };
 
 }  // namespace moonwalk::reference

@@ -172,9 +172,16 @@ namespace detail {
 inline Padding padding(const Node& n) {
   return n.at("padding").choice({"zero", "circular"}) == 0 ? Padding::zero : Padding::circular;
 }
-inline ConvStrategy strategy(const Node& n) {
-  constexpr ConvStrategy all[] = {ConvStrategy::dense, ConvStrategy::banded, ConvStrategy::fft, ConvStrategy::blocked};
-  return all[n.at("strategy").choice({"dense", "banded", "fft", "blocked"})];
+// "auto" sets `automatic` and leaves the placeholder dense, valid with any padding.
+template <class Spec> void strategy(const Node& n, Spec& c) {
+  constexpr ConvStrategy all[] = {ConvStrategy::dense, ConvStrategy::banded, ConvStrategy::fft, ConvStrategy::blocked,
+                                  ConvStrategy::dense};
+  const int k = n.at("strategy").choice({"dense", "banded", "fft", "blocked", "auto"});
+  c.strategy = all[k];
+  c.automatic = k == 4;
+}
+template <class Spec> const char* strategy_name(const Spec& c) {
+  return c.automatic ? "auto" : reference::conv_strategy_name(c.strategy);
 }
 }  // namespace detail
 
@@ -195,7 +202,7 @@ inline void read(const Node& n, Conv1d& c) {
   c.kernel = n.dim("kernel");
   c.block = n.dim("block", c.width);  // one block spanning the positions
   c.padding = detail::padding(n);
-  c.strategy = detail::strategy(n);
+  detail::strategy(n, c);
 }
 inline void read(const Node& n, PatchDownsample1d& c) {
   c = {n.dim("in_channels"), n.dim("out_channels"), n.dim("width"), n.dim("patch")};
@@ -208,7 +215,7 @@ inline void read(const Node& n, Conv2d& c) {
   c.kernel = n.dim("kernel");
   c.block = n.dim("block", c.height);  // one block spanning the rows
   c.padding = detail::padding(n);
-  c.strategy = detail::strategy(n);
+  detail::strategy(n, c);
 }
 inline void read(const Node& n, PatchDownsample2d& c) {
   c = {n.dim("in_channels"), n.dim("out_channels"), n.dim("height"), n.dim("width"), n.dim("patch")};
@@ -240,7 +247,7 @@ inline Dims dims(const GlobalAvgPool& c) { return {c.channels * c.positions, c.c
 inline Dims dims(const Conv1d& c) {
   const Index in = c.in_channels * c.width, out = c.out_channels * c.width;
   return {in, out, c.out_channels * c.in_channels * c.kernel + c.out_channels,
-          c.strategy == ConvStrategy::dense ? in * out : 0};
+          (c.automatic ? out <= reference::kAutoDenseRows : c.strategy == ConvStrategy::dense) ? in * out : 0};
 }
 inline Dims dims(const PatchDownsample1d& c) {
   return {c.in_channels * c.width, c.out_channels * (c.width / c.patch),
@@ -249,7 +256,7 @@ inline Dims dims(const PatchDownsample1d& c) {
 inline Dims dims(const Conv2d& c) {
   const Index in = c.in_channels * c.height * c.width, out = c.out_channels * c.height * c.width;
   return {in, out, c.out_channels * c.in_channels * c.kernel * c.kernel + c.out_channels,
-          c.strategy == ConvStrategy::dense ? in * out : 0};
+          (c.automatic ? out <= reference::kAutoDenseRows : c.strategy == ConvStrategy::dense) ? in * out : 0};
 }
 inline Dims dims(const PatchDownsample2d& c) {
   return {c.in_channels * c.height * c.width, c.out_channels * (c.height / c.patch) * (c.width / c.patch),
@@ -269,7 +276,7 @@ inline json write(const GlobalAvgPool& c) { return {{"channels", c.channels}, {"
 inline json write(const Conv1d& c) {
   return {{"in_channels", c.in_channels}, {"out_channels", c.out_channels}, {"width", c.width},
           {"kernel", c.kernel}, {"padding", reference::padding_name(c.padding)},
-          {"strategy", reference::conv_strategy_name(c.strategy)}, {"block", c.block}};
+          {"strategy", detail::strategy_name(c)}, {"block", c.block}};
 }
 inline json write(const PatchDownsample1d& c) {
   return {{"in_channels", c.in_channels}, {"out_channels", c.out_channels}, {"width", c.width}, {"patch", c.patch}};
@@ -277,7 +284,7 @@ inline json write(const PatchDownsample1d& c) {
 inline json write(const Conv2d& c) {
   return {{"in_channels", c.in_channels}, {"out_channels", c.out_channels}, {"height", c.height},
           {"width", c.width}, {"kernel", c.kernel}, {"padding", reference::padding_name(c.padding)},
-          {"strategy", reference::conv_strategy_name(c.strategy)}, {"block", c.block}};
+          {"strategy", detail::strategy_name(c)}, {"block", c.block}};
 }
 inline json write(const PatchDownsample2d& c) {
   return {{"in_channels", c.in_channels}, {"out_channels", c.out_channels}, {"height", c.height},
