@@ -108,12 +108,34 @@ void run_precision(const Problem& p, const Vec<mp50>& exact, const MethodOptions
   }
 }
 
+// What strategy auto chose at each convolution that asked for it, in float
+// and in double: each precision chooses for its own rounding.
+template <class Op> std::string auto_choice(const Op& op) {
+  const auto& s = op.resolved_spec();
+  return fmt::format("{}{} (trial error {:.1e})", reference::conv_strategy_name(s.strategy),
+                     s.strategy == reference::ConvStrategy::blocked ? fmt::format(" B {}", s.block) : std::string(),
+                     op.trial_error());
+}
+void print_auto_choices(const Problem& p) {
+  for (std::size_t i = 0; i < p.net.depth(); ++i)
+    std::visit(
+        [&](const auto& op) {
+          using Op = std::decay_t<decltype(op)>;
+          if constexpr (std::is_same_v<Op, reference::Conv1d<double>> || std::is_same_v<Op, reference::Conv2d<double>>)
+            if (op.spec().automatic)
+              std::cout << fmt::format("{}: strategy auto chose {} in float, {} in double\n", p.net.label(i),
+                                       auto_choice(op.template cast<float>()), auto_choice(op));
+        },
+        p.net.layers[i]);
+}
+
 int run_check(const std::string& net_file, const std::string& activation, int depth, const MethodOptions& o, bool json,
               std::size_t max_bytes) {
   const nlohmann::json spec = net_file.empty() ? default_network(activation, depth) : read_json_file(net_file);
   const Problem p = in_file(net_file.empty() ? "the built-in network" : net_file,
                             [&] { return problem_from_json(spec, max_bytes); });
   const Vec<mp50> exact = flatten(run_method(Method::backprop, p.net.cast<mp50>(), Mat<mp50>(p.x0.cast<mp50>())));
+  if (!json) print_auto_choices(p);
   std::vector<Row> rows;
   run_precision<float>(p, exact, o, rows);
   run_precision<double>(p, exact, o, rows);
