@@ -70,4 +70,13 @@ template <class S> struct Conv1d : detail::ConvCore<Conv1d<S>, S, Conv1dSpec> {
   }
 };
 
+// Strategy auto's trials are compiled once per scalar, in the layers' library
+// (reference/src/network_instances.inc); the fuzz build, which links no such
+// library, defines MOONWALK_CONV_AUTO_INLINE and compiles them where used.
+#ifndef MOONWALK_CONV_AUTO_INLINE
+extern template void detail::ConvCore<Conv1d<float>, float, Conv1dSpec>::choose();
+extern template void detail::ConvCore<Conv1d<double>, double, Conv1dSpec>::choose();
+extern template void detail::ConvCore<Conv1d<mp50>, mp50, Conv1dSpec>::choose();
+#endif
+
 }  // namespace moonwalk::reference

@@ -85,4 +85,13 @@ template <class S> struct Conv2d : detail::ConvCore<Conv2d<S>, S, Conv2dSpec> {
   }
 };
 
+// Strategy auto's trials are compiled once per scalar, in the layers' library
+// (reference/src/network_instances.inc); the fuzz build, which links no such
+// library, defines MOONWALK_CONV_AUTO_INLINE and compiles them where used.
+#ifndef MOONWALK_CONV_AUTO_INLINE
+extern template void detail::ConvCore<Conv2d<float>, float, Conv2dSpec>::choose();
+extern template void detail::ConvCore<Conv2d<double>, double, Conv2dSpec>::choose();
+extern template void detail::ConvCore<Conv2d<mp50>, mp50, Conv2dSpec>::choose();
+#endif
+
 }  // namespace moonwalk::reference

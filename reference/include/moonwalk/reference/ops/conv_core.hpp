@@ -271,90 +271,13 @@ private:
   // refuses the weights or its result overflows. One direction can miss the
   // growth of a recurrence by 30×; the largest of four did not in the study.
   static constexpr Index kAutoTrials = 4;
-  static double trial(const Derived& op) {
-    const Mat<S> x = Mat<S>::Zero(op.in_dim(), kAutoTrials);
-    Mat<S> d(op.out_dim(), kAutoTrials);
-    for (Index k = 0; k < d.size(); ++k) {
-      std::uint64_t z = static_cast<std::uint64_t>(k) * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
-      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-      d.data()[k] = ((z ^ (z >> 31)) & 1) ? S(1) : S(-1);
-    }
-    try {
-      const Mat<S> h = op.vijp(x, op.vjp_input(op.input_residual(x), d), op.fragment(x, d));
-      double worst = 0;
-      for (Index j = 0; j < kAutoTrials; ++j)
-        worst = std::max(worst, to_double(S((h.col(j) - d.col(j)).norm() / d.col(j).norm())));
-      return std::isfinite(worst) ? worst : std::numeric_limits<double>::infinity();
-    } catch (const Error&) {
-      return std::numeric_limits<double>::infinity();
-    }
-  }
-
+  static double trial(const Derived& op);
   // strategy auto (conv1d.hpp gives the rule): trial solves in S, then the
   // choice's factor is kept, so the first vijp does not factor again.
-  void choose() {
-    auto with = [&](ConvStrategy v, Index B) {
-      Spec s = sp_;
-      s.automatic = false;
-      s.strategy = v;
-      s.block = B;
-      return s;
-    };
-    struct Tried {
-      Spec spec;
-      double error;
-      std::shared_ptr<const Factor> factor;
-    };
-    std::vector<Tried> tried;
-    auto attempt = [&](const Spec& s) {
-      try {
-        const Derived op(s, w_, b_);
-        const double e = trial(op);
-        tried.push_back({s, e, static_cast<const ConvCore&>(op).factor_});
-      } catch (const Error&) {  // a strategy that does not take this shape (conv2d, C_out > C_in)
-        tried.push_back({s, std::numeric_limits<double>::infinity(), nullptr});
-      }
-    };
-    const Index extent = Derived::block_extent(sp_);
-    if (sp_.padding == Padding::circular) {
-      attempt(with(ConvStrategy::fft, extent));
-    } else {
-      attempt(with(ConvStrategy::banded, extent));
-      // Blocks down to 2(k − 1) rows: below that the seeds, k − 1 rows per
-      // block, would hold more than half of δ.
-      const Index smallest = std::min(extent, std::max<Index>(1, 2 * (sp_.kernel - 1)));
-      for (Index B = extent;; B = std::max(smallest, (B + 1) / 2)) {
-        attempt(with(ConvStrategy::blocked, B));
-        if (B == smallest) break;
-      }
-      double best = std::numeric_limits<double>::infinity();
-      for (const Tried& t : tried) best = std::min(best, t.error);
-      if (!(best <= 16 * to_double(eps<S>())) && out_dim() <= kAutoDenseRows)
-        attempt(with(ConvStrategy::dense, extent));
-    }
-    double best = std::numeric_limits<double>::infinity();
-    for (const Tried& t : tried) best = std::min(best, t.error);
-    // In trial order (banded, then blocked from the largest block, then dense),
-    // the first within the target: twice the best trial, or one ε where that
-    // is smaller (a rounding or two: no reason to store more).
-    const double target = std::max(2 * best, to_double(eps<S>()));
-    const Tried* pick = &tried.back();
-    if (best == std::numeric_limits<double>::infinity()) {
-      for (const Tried& t : tried)
-        if (t.spec.strategy == ConvStrategy::dense) pick = &t;
-    } else {
-      for (const Tried& t : tried)
-        if (t.error <= target) {
-          pick = &t;
-          break;
-        }
-    }
-    rs_ = pick->spec;
-    trial_error_ = pick->error;
-    lay_out();
-    factor_ = pick->factor;
-  }
+  // Defined below the class, not inline: conv1d.hpp and conv2d.hpp declare its
+  // float, double and mp50 instances extern, so that only the layers' library
+  // (reference/src/network_<scalar>.cpp) compiles the trials.
+  void choose();
 
   // Checks common to both operators, after Derived's shape checks.
   void validate() const {
@@ -636,5 +559,88 @@ private:
   mutable std::shared_ptr<const Factor> factor_;
   double trial_error_ = -1;
 };
+
+template <class Derived, class S, class Spec> double ConvCore<Derived, S, Spec>::trial(const Derived& op) {
+  const Mat<S> x = Mat<S>::Zero(op.in_dim(), kAutoTrials);
+  Mat<S> d(op.out_dim(), kAutoTrials);
+  for (Index k = 0; k < d.size(); ++k) {
+    std::uint64_t z = static_cast<std::uint64_t>(k) * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    d.data()[k] = ((z ^ (z >> 31)) & 1) ? S(1) : S(-1);
+  }
+  try {
+    const Mat<S> h = op.vijp(x, op.vjp_input(op.input_residual(x), d), op.fragment(x, d));
+    double worst = 0;
+    for (Index j = 0; j < kAutoTrials; ++j)
+      worst = std::max(worst, to_double(S((h.col(j) - d.col(j)).norm() / d.col(j).norm())));
+    return std::isfinite(worst) ? worst : std::numeric_limits<double>::infinity();
+  } catch (const Error&) {
+    return std::numeric_limits<double>::infinity();
+  }
+}
+
+template <class Derived, class S, class Spec> void ConvCore<Derived, S, Spec>::choose() {
+  auto with = [&](ConvStrategy v, Index B) {
+    Spec s = sp_;
+    s.automatic = false;
+    s.strategy = v;
+    s.block = B;
+    return s;
+  };
+  struct Tried {
+    Spec spec;
+    double error;
+    std::shared_ptr<const Factor> factor;
+  };
+  std::vector<Tried> tried;
+  auto attempt = [&](const Spec& s) {
+    try {
+      const Derived op(s, w_, b_);
+      const double e = trial(op);
+      tried.push_back({s, e, static_cast<const ConvCore&>(op).factor_});
+    } catch (const Error&) {  // a strategy that does not take this shape (conv2d, C_out > C_in)
+      tried.push_back({s, std::numeric_limits<double>::infinity(), nullptr});
+    }
+  };
+  const Index extent = Derived::block_extent(sp_);
+  if (sp_.padding == Padding::circular) {
+    attempt(with(ConvStrategy::fft, extent));
+  } else {
+    attempt(with(ConvStrategy::banded, extent));
+    // Blocks down to 2(k − 1) rows: below that the seeds, k − 1 rows per
+    // block, would hold more than half of δ.
+    const Index smallest = std::min(extent, std::max<Index>(1, 2 * (sp_.kernel - 1)));
+    for (Index B = extent;; B = std::max(smallest, (B + 1) / 2)) {
+      attempt(with(ConvStrategy::blocked, B));
+      if (B == smallest) break;
+    }
+    double best = std::numeric_limits<double>::infinity();
+    for (const Tried& t : tried) best = std::min(best, t.error);
+    if (!(best <= 16 * to_double(eps<S>())) && out_dim() <= kAutoDenseRows)
+      attempt(with(ConvStrategy::dense, extent));
+  }
+  double best = std::numeric_limits<double>::infinity();
+  for (const Tried& t : tried) best = std::min(best, t.error);
+  // In trial order (banded, then blocked from the largest block, then dense),
+  // the first within the target: twice the best trial, or one ε where that
+  // is smaller (a rounding or two: no reason to store more).
+  const double target = std::max(2 * best, to_double(eps<S>()));
+  const Tried* pick = &tried.back();
+  if (best == std::numeric_limits<double>::infinity()) {
+    for (const Tried& t : tried)
+      if (t.spec.strategy == ConvStrategy::dense) pick = &t;
+  } else {
+    for (const Tried& t : tried)
+      if (t.error <= target) {
+        pick = &t;
+        break;
+      }
+  }
+  rs_ = pick->spec;
+  trial_error_ = pick->error;
+  lay_out();
+  factor_ = pick->factor;
+}
 
 }  // namespace moonwalk::reference::detail
