@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x build/verify/moonwalk ]; then
-  echo "run: first build of the moonwalk tool (about 13 min on 2 cores); progress below" >&2
+  echo "run: first build of the moonwalk tool (10 to 13 min on 2 cores); progress below" >&2
 fi
 start=$(date +%s)
 scripts/build.sh moonwalk >&2
