@@ -93,65 +93,65 @@ int run_study(const StudyOptions& opt) {
     for (Index c : opt.channels)
       for (Index W : opt.widths)
         for (Index kernel : opt.kernels) {
-        // k = 3 draws what the study drew before it swept kernels.
-        std::mt19937_64 gen(opt.seed + static_cast<std::uint64_t>(c * 1000 + W + 100000 * (kernel - 3)));
-        const Vec<double> w = study_weights(c, kernel, first_tap, gen);
-        std::normal_distribution<double> n(0, 1);
-        Vec<double> b(c);
-        for (Index o = 0; o < c; ++o) b(o) = to_float_grid(n(gen));
-        Mat<double> x(c * W, opt.batch), delta(c * W, opt.batch);
-        for (Index i = 0; i < x.size(); ++i) x.data()[i] = to_float_grid(n(gen));
-        for (Index i = 0; i < delta.size(); ++i) delta.data()[i] = to_float_grid(n(gen));
-        double best = INFINITY;
-        for (const Strategy& s : strategies) {
-          const Index B = s.whole_width ? W : opt.block;
-          const Conv1d<double> op(Conv1dSpec{c, c, W, kernel, s.pad, s.v, B, s.automatic}, w, b);
-          const Mat<double> J = op.jacobian(x.col(0));
-          const auto sv = Eigen::BDCSVD<Mat<double>>(J).singularValues();
-          // Below n·ε·σ_max the double SVD cannot resolve σ_min.
-          const double floor = static_cast<double>(sv.size()) * std::numeric_limits<double>::epsilon() * sv(0);
-          const std::string cond =
-              sv(sv.size() - 1) > floor ? fmt::format("{:.1e}", sv(0) / sv(sv.size() - 1)) : std::string("> 1e16");
-          const Conv1d<mp50> hp = op.cast<mp50>();
-          const Mat<mp50> g = hp.vjp_input(hp.input_residual(x.cast<mp50>()), delta.cast<mp50>());
-          // 50-digit dense QR of a (C·W)² Jacobian is too slow for a two-minute study.
-          const Conv1d<float> opf = op.cast<float>();
-          const std::string exact = !opt.exact || op.resolved_spec().strategy == ConvStrategy::dense
-                                        ? "—"
-                                        : show(rel_error<mp50>(op, x, g, delta));
-          // auto chooses per precision: the float choice, and the double one where it differs.
-          std::string name = reference::conv_strategy_name(opf.resolved_spec().strategy);
-          if (s.automatic) {
-            name = "auto: " + name;
-            if (op.resolved_spec().strategy != opf.resolved_spec().strategy ||
-                op.resolved_spec().block != opf.resolved_spec().block)
-              name += fmt::format(" (double: {} B {})", reference::conv_strategy_name(op.resolved_spec().strategy),
-                                  op.resolved_spec().block);
-          }
-          const std::optional<double> ef = rel_error<float>(op, x, g, delta);
-          const double e = ef ? *ef : INFINITY;
-          if (!s.automatic) {
-            best = std::min(best, e);
-          } else {
-            const double ratio = e <= best ? 1.0 : e / best;
-            ++configurations;
-            if (!(ratio <= worst)) {
-              worst = ratio;
-              worst_at = fmt::format("{} C {} W {} k {} {}", first_tap ? "first-tap" : "gaussian", c, W, kernel,
-                                     reference::padding_name(s.pad));
+          // k = 3 draws what the study drew before it swept kernels.
+          std::mt19937_64 gen(opt.seed + static_cast<std::uint64_t>(c * 1000 + W + 100000 * (kernel - 3)));
+          const Vec<double> w = study_weights(c, kernel, first_tap, gen);
+          std::normal_distribution<double> n(0, 1);
+          Vec<double> b(c);
+          for (Index o = 0; o < c; ++o) b(o) = to_float_grid(n(gen));
+          Mat<double> x(c * W, opt.batch), delta(c * W, opt.batch);
+          for (Index i = 0; i < x.size(); ++i) x.data()[i] = to_float_grid(n(gen));
+          for (Index i = 0; i < delta.size(); ++i) delta.data()[i] = to_float_grid(n(gen));
+          double best = INFINITY;
+          for (const Strategy& s : strategies) {
+            const Index B = s.whole_width ? W : opt.block;
+            const Conv1d<double> op(Conv1dSpec{c, c, W, kernel, s.pad, s.v, B, s.automatic}, w, b);
+            const Mat<double> J = op.jacobian(x.col(0));
+            const auto sv = Eigen::BDCSVD<Mat<double>>(J).singularValues();
+            // Below n·ε·σ_max the double SVD cannot resolve σ_min.
+            const double floor = static_cast<double>(sv.size()) * std::numeric_limits<double>::epsilon() * sv(0);
+            const std::string cond =
+                sv(sv.size() - 1) > floor ? fmt::format("{:.1e}", sv(0) / sv(sv.size() - 1)) : std::string("> 1e16");
+            const Conv1d<mp50> hp = op.cast<mp50>();
+            const Mat<mp50> g = hp.vjp_input(hp.input_residual(x.cast<mp50>()), delta.cast<mp50>());
+            // 50-digit dense QR of a (C·W)² Jacobian is too slow for a two-minute study.
+            const Conv1d<float> opf = op.cast<float>();
+            const std::string exact = !opt.exact || op.resolved_spec().strategy == ConvStrategy::dense
+                                          ? "—"
+                                          : show(rel_error<mp50>(op, x, g, delta));
+            // auto chooses per precision: the float choice, and the double one where it differs.
+            std::string name = reference::conv_strategy_name(opf.resolved_spec().strategy);
+            if (s.automatic) {
+              name = "auto: " + name;
+              if (op.resolved_spec().strategy != opf.resolved_spec().strategy ||
+                  op.resolved_spec().block != opf.resolved_spec().block)
+                name += fmt::format(" (double: {} B {})", reference::conv_strategy_name(op.resolved_spec().strategy),
+                                    op.resolved_spec().block);
             }
-            best = INFINITY;  // the next padding's strategies follow
+            const std::optional<double> ef = rel_error<float>(op, x, g, delta);
+            const double e = ef ? *ef : INFINITY;
+            if (!s.automatic) {
+              best = std::min(best, e);
+            } else {
+              const double ratio = e <= best ? 1.0 : e / best;
+              ++configurations;
+              if (!(ratio <= worst)) {
+                worst = ratio;
+                worst_at = fmt::format("{} C {} W {} k {} {}", first_tap ? "first-tap" : "gaussian", c, W, kernel,
+                                       reference::padding_name(s.pad));
+              }
+              best = INFINITY;  // the next padding's strategies follow
+            }
+            std::cout << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {}, {} | {} | {} | {} |\n",
+                                     first_tap ? "first-tap" : "gaussian", c, W, kernel, name,
+                                     reference::padding_name(s.pad),
+                                     opf.resolved_spec().strategy == ConvStrategy::blocked
+                                         ? std::to_string(opf.resolved_spec().block)
+                                         : "—",
+                                     cond, opf.fragment_size(x.col(0).cast<float>()), op.fragment_size(x.col(0)),
+                                     show(ef), show(rel_error<double>(op, x, g, delta)), exact);
           }
-          std::cout << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {}, {} | {} | {} | {} |\n",
-                                   first_tap ? "first-tap" : "gaussian", c, W, kernel, name,
-                                   reference::padding_name(s.pad),
-                                   opf.resolved_spec().strategy == ConvStrategy::blocked
-                                       ? std::to_string(opf.resolved_spec().block)
-                                       : "—",
-                                   cond, opf.fragment_size(x.col(0).cast<float>()), op.fragment_size(x.col(0)),
-                                   show(ef), show(rel_error<double>(op, x, g, delta)), exact);
         }
-      }
   std::cout << fmt::format("\nauto against the best fixed strategy, float error, {} configurations (init, C, W, k, "
                            "padding): at most {:.2f} times it ({})\n",
                            configurations, worst, worst_at);
