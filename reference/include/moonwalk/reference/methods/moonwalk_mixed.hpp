@@ -34,7 +34,8 @@ struct MixedOptions {
 
 // Layer i's vijp gain ‖vijp_i(x, z, 0)‖ / ‖z‖ on a ±1 pattern z (the fragment
 // is stored, so the error has no part there): how much the inverse-forward
-// step amplifies an error in h_{i−1}, for a direction the step does not favour.
+// step amplifies an error in its right-hand side h_i = ∂ℓ/∂x_i, for a
+// direction the step does not favour.
 template <class S> double vijp_gain(const Network<S>& net, std::size_t i, const Mat<S>& x) {
   Mat<S> z(net.in_dim(i), x.cols());
   for (Index k = 0; k < z.size(); ++k)
@@ -44,12 +45,13 @@ template <class S> double vijp_gain(const Network<S>& net, std::size_t i, const 
 }
 
 // Depth anchors by error budget. The predicted error of the rebuilt h_i
-// follows the sweep's model (error_model.hpp) in norms only:
-//     e_0 = u‖h_0‖,  e_i = a_i (e_{i−1} + u‖h_{i−1}‖) + u‖h_i‖,
+// follows the sweep's model (error_model.hpp) in norms only (docs/spec.md's
+// numbering: layer i maps x_i to x_{i+1}, h_i = ∂ℓ/∂x_i):
+//     e_0 = u‖h_0‖,  e_{i+1} = a_i (e_i + u‖h_i‖) + u‖h_{i+1}‖,
 // a_i = vijp_gain of layer i, measured in Phase I where its input is at hand,
-// the norms ‖h_i‖ from a pilot reverse sweep that keeps nothing (norms[i] is
-// ‖h_i‖, norms[0] the input's). Going up, layer i is anchored where e_i
-// would pass target·‖h_i‖, and e_i restarts at one rounding of the anchor.
+// the norms from a pilot reverse sweep that keeps nothing (norms[i] = ‖h_i‖).
+// Going up, layer i is anchored where e_{i+1} would pass target·‖h_{i+1}‖,
+// and e_{i+1} restarts at one rounding of the anchor.
 // A layer whose single step passes the target from one rounding is anchored:
 // the budget cannot be met there any other way.
 inline std::vector<bool> anchor_plan(const std::vector<double>& gains, const std::vector<double>& norms, double u,
