@@ -133,7 +133,8 @@ int run_study(const StudyOptions& opt) {
             if (!s.automatic) {
               best = std::min(best, e);
             } else {
-              const double ratio = e <= best ? 1.0 : e / best;
+              // An auto that failed fails the study, whatever the others did.
+              const double ratio = !std::isfinite(e) ? INFINITY : e <= best ? 1.0 : e / best;
               ++configurations;
               if (!(ratio <= worst)) {
                 worst = ratio;
