@@ -8,6 +8,7 @@
 # scripts/build.sh and use build/verify/moonwalk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/setup.sh --bench >&2
 if [ -z "${MOONWALK:-}" ]; then
   scripts/build.sh moonwalk >&2
   MOONWALK=build/verify/moonwalk

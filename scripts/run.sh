@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# From nothing to the main job: installs, builds the `moonwalk` tool only (not
-# the tests), and runs it on its built-in default (arguments replace the
-# default command). The build's progress goes to stderr; a first build takes
-# several minutes (README.md, "Two commands", gives the measured time).
+# From nothing to the main job: installs, builds the tool (not the tests) and
+# runs it on its built-in default, `moonwalk check`; arguments replace that
+# command. `check` runs in moonwalk-check, the tool with that subcommand only,
+# which builds in a fraction of the full tool's time; any other command builds
+# the full `moonwalk`. The build's progress goes to stderr (README.md, "Two
+# commands", gives the measured time of a first build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x build/verify/moonwalk ]; then
-  echo "run: first build of the moonwalk tool (10 to 13 min on 2 cores); progress below" >&2
+target=moonwalk exe=build/verify/moonwalk
+if (($# == 0)) || [ "$1" = check ]; then
+  target=moonwalk_check exe=build/verify/moonwalk-check
+fi
+if [ ! -x "$exe" ]; then
+  echo "run: first build of $(basename "$exe"); progress below" >&2
 fi
 start=$(date +%s)
-scripts/build.sh moonwalk >&2
+scripts/build.sh "$target" >&2
 echo "run: built in $(($(date +%s) - start)) s" >&2
-if (($#)); then exec build/verify/moonwalk "$@"; fi
-exec build/verify/moonwalk check
+if (($#)); then exec "$exe" "$@"; fi
+exec "$exe" check

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The CPU path under AddressSanitizer and UndefinedBehaviorSanitizer (-O1, no
-# recovery: the first finding fails the run). Builds the `sanitize` preset and
+# The CPU path under AddressSanitizer and UndefinedBehaviorSanitizer (clang,
+# -O1, no recovery: the first finding fails the run; the 50-digit units
+# uninstrumented and no study or bench, CMakeLists.txt's MOONWALK_SANITIZE).
+# Builds the `sanitize` preset and
 # runs its test preset: every quick test labelled `reference`, which includes
 # `moonwalk check`, `moonwalk verify` and `moonwalk vectors export|check`
 # (cli.check, cli.verify, cli.vectors), then `moonwalk verify --cases 5`.

@@ -1,4 +1,4 @@
-// The right inverse of an m × n matrix W through a QR of Wᵀ, factored once and
+// The right inverse of an m × n matrix A through a QR of Aᵀ, factored once and
 // applied to a whole batch (kernels/dense.hpp has the math). The factor is
 // cuSOLVER's unpivoted geqrf when m ≤ n and its diagonal passes, with a
 // margin, the rank test of Eigen's ColPivHouseholderQR: |R_ii| >
@@ -22,7 +22,7 @@ public:
   bool pivoted() const { return !perm_.empty(); }
   // f (k × B): the entries of δ (m × B) at the pivots the factor left out.
   void fragment(const S* delta, Index batch, S* f) const;
-  // out (m × B): δ with Wᵀ δ = g in least squares (g n × B), the left-out
+  // out (m × B): δ with Aᵀ δ = g in least squares (g n × B), the left-out
   // entries taken from f (k × B).
   void solve(const S* g, Index batch, const S* f, S* out) const;
 

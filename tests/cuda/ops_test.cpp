@@ -123,7 +123,7 @@ template <class S> int run_errors(Context& ctx) {
   expect_error(tally, "conv1d", "fft strategy needs circular padding",
                [&] { conv(Conv1dSpec{2, 2, 4, 3, Padding::zero, ConvStrategy::fft}, S(1)); });
   expect_error(tally, "conv1d", "weight holds a non-finite value", [&] { conv(Conv1dSpec{2, 2, 4, 3}, nan); });
-  // Centre tap only: W_0 = 0 is singular for blocked; J = 0 for banded.
+  // Centre tap only: A_0 = 0 is singular for blocked; J = 0 for banded.
   const Conv1d<S> blocked = conv(Conv1dSpec{2, 2, 6, 3, Padding::circular, ConvStrategy::blocked, 3}, S(1));
   expect_error(tally, "conv1d", "the pivot tap W_0 is singular", [&] { blocked.fragment(ones(12, 1), ones(12, 1)); });
   const Conv1d<S> zero = conv(Conv1dSpec{2, 2, 6, 3, Padding::zero, ConvStrategy::banded}, S(0));
@@ -143,7 +143,7 @@ template <class S> int run_errors(Context& ctx) {
   expect_error(tally, "conv2d", "the fft strategy keeps no fragment for its cokernel",
                [&] { conv2d(Conv2dSpec{1, 2, 3, 4, 3, Padding::circular, ConvStrategy::fft}, S(1)); });
   expect_error(tally, "conv2d", "weight holds a non-finite value", [&] { conv2d(Conv2dSpec{2, 2, 3, 4, 3}, nan); });
-  // Centre tap only: W_00 = 0 is singular for blocked; J = 0 for banded and fft.
+  // Centre tap only: A_00 = 0 is singular for blocked; J = 0 for banded and fft.
   const Conv2d<S> blocked2 = conv2d(Conv2dSpec{2, 2, 4, 3, 3, Padding::circular, ConvStrategy::blocked, 2}, S(1));
   expect_error(tally, "conv2d", "the pivot tap W_00 is singular", [&] { blocked2.fragment(ones(24, 1), ones(24, 1)); });
   const Conv2d<S> zero2 = conv2d(Conv2dSpec{2, 2, 4, 3, 3, Padding::zero, ConvStrategy::banded}, S(0));
@@ -158,7 +158,7 @@ template <class S> int run_errors(Context& ctx) {
                [&] { PatchDownsample2d<S>(ctx, 1, 4, 5, 2, HostMatrix<S>(1, 4, {1, 1, 1, 1}), {0}); });
   expect_error(tally, "patch_downsample2d", "weight holds a non-finite value",
                [&] { PatchDownsample2d<S>(ctx, 1, 2, 2, 2, HostMatrix<S>(1, 4, {1, nan, 1, 1}), {0}); });
-  expect_error(tally, "patch_downsample2d", "C_out > C_in·p²: the Jacobian is not surjective",
+  expect_error(tally, "patch_downsample2d", "C_out > C_in·k²: the Jacobian is not surjective",
                [&] { PatchDownsample2d<S>(ctx, 1, 2, 2, 1, HostMatrix<S>(2, 1, {1, 1}), {0, 0}); });
   expect_error(tally, "patch_downsample1d", "width must be a multiple of the patch size",
                [&] { PatchDownsample1d<S>(ctx, 1, 5, 2, HostMatrix<S>(1, 2, {1, 1}), {0}); });

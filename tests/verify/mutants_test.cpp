@@ -31,7 +31,7 @@ template <class S> struct SignFlippedVjpLeakyRelu : LeakyRelu<S> {
   }
 };
 
-// dense whose vijp factors W instead of Wᵀ (square layers only).
+// dense whose vijp factors A instead of Aᵀ (square layers only).
 template <class S> struct TransposedVijpDense : Dense<S> {
   explicit TransposedVijpDense(const Dense<S>& base) : Dense<S>(base) {}
   template <class T> TransposedVijpDense<T> cast() const { return TransposedVijpDense<T>(Dense<S>::template cast<T>()); }

@@ -82,11 +82,11 @@ template <> OpCase<Dense> make_case<Dense>(const Shape& s) {
     std::swap(m, n);
   }
   if (s.flavor == 2 && m == 1) m = std::min<Index>(2, n), n = std::max<Index>(n, 2);
-  Mat<double> W = r.matrix(m, n, 8, weight_shift(n));
-  if (s.flavor == 2) W.row(m - 1) = W.row(0);
+  Mat<double> A = r.matrix(m, n, 8, weight_shift(n));
+  if (s.flavor == 2) A.row(m - 1) = A.row(0);
   Vec<double> b = r.matrix(m, 1, 8, 3);
   Mat<double> x = r.nonzero_matrix(n, s.batch, 16, 3);
-  return finish<Dense>(Dense<double>(W, b), r, s.batch, std::move(x));
+  return finish<Dense>(Dense<double>(A, b), r, s.batch, std::move(x));
 }
 
 // Slopes 1/2, 1/4, 1/8, 1/16 by flavor.
@@ -141,7 +141,7 @@ template <> OpCase<GlobalAvgPool> make_case<GlobalAvgPool>(const Shape& s) {
 // 3 blocked (circular, B ∈ [1, 3]). Weights: [I 0] on a dominant tap (the
 // centre one, or tap 0 for blocked) plus perturbations n/128, |n| ≤ 8, so that
 // Σ_t ‖E_t‖ ≤ k·√(C_out·C_in)·2^-4 ≤ 3/4: J has full row rank with
-// σ_min ≥ 1/4 and, for blocked, ρ = Σ_{t≥1}‖W_t‖/σ_min(W_0) ≤ 3, a small
+// σ_min ≥ 1/4 and, for blocked, ρ = Σ_{t≥1}‖A_t‖/σ_min(A_0) ≤ 3, a small
 // recurrence amplification that the bound carries.
 template <> OpCase<Conv1d> make_case<Conv1d>(const Shape& s) {
   ExactRng r(s.seed);
@@ -188,10 +188,10 @@ template <> OpCase<PatchDownsample1d> make_case<PatchDownsample1d>(const Shape& 
 //   J has full row rank with σ_min ≥ 5/32.
 // - blocked, contracting (circular): [I 0] on the pivot tap (0, 0), s = 8:
 //   J is a perturbed circular shift (σ_min ≥ 5/32) and
-//   ρ = Σ_{t≠0}‖W_t‖/σ_min(W_00) ≤ (24/32)/(29/32) < 1: small amplification.
+//   ρ = Σ_{t≠0}‖A_t‖/σ_min(A_00) ≤ (24/32)/(29/32) < 1: small amplification.
 // - blocked, expanding (zero padding, where a pivot-dominant J would be nearly
 //   a cropping shift): [I 0] on the centre tap plus ½[I 0] on the pivot tap,
-//   s = 9: σ_min(J) ≥ 1/2 − 27/64 > 0, σ_min(W_00) ≥ 1/2 − 3/64 and
+//   s = 9: σ_min(J) ≥ 1/2 − 27/64 > 0, σ_min(A_00) ≥ 1/2 − 3/64 and
 //   ρ ≤ (1 + 24/64)/(29/64) < 3.1, an amplification growing like ρ^L that the
 //   bound carries.
 template <> OpCase<Conv2d> make_case<Conv2d>(const Shape& s) {
@@ -227,7 +227,7 @@ template <> OpCase<Conv2d> make_case<Conv2d>(const Shape& s) {
 }
 
 // C_in ≤ 3 channels, patch p ≤ 2, P_h, P_w ≤ 2 patches (H, W ≤ 4);
-// C_out ≤ C_in·p². flavor 2: the last output channel repeats the first (rank
+// C_out ≤ C_in·k². flavor 2: the last output channel repeats the first (rank
 // C_out − 1, a fragment of one per patch); otherwise generic full row rank.
 template <> OpCase<PatchDownsample2d> make_case<PatchDownsample2d>(const Shape& s) {
   ExactRng r(s.seed);

@@ -38,9 +38,9 @@ nlohmann::json dense_cases() {
   std::uint64_t seed = 1000;
   for (const auto& [m, n, B, repeat] : shapes) {
     ExactRng r(seed++);
-    Mat<double> W = r.matrix(m, n, 8, weight_shift(n));
-    if (repeat) W.row(m - 1) = W.row(0);
-    const Dense<double> op(W, r.matrix(m, 1, 8, 3).col(0));
+    Mat<double> A = r.matrix(m, n, 8, weight_shift(n));
+    if (repeat) A.row(m - 1) = A.row(0);
+    const Dense<double> op(A, r.matrix(m, 1, 8, 3).col(0));
     cases.push_back(vector_case<Dense>("dense-extra-" + std::to_string(cases.size()), op, r, r.nonzero_matrix(n, B, 16, 3)));
   }
   return cases;
@@ -75,7 +75,8 @@ nlohmann::json coupling_cases() {
   std::uint64_t seed = 3000;
   for (const auto& [d, k, B] : shapes) {
     ExactRng r(seed++);
-    auto net = [&] {
+    // Init-captures: C++17 cannot capture a structured binding itself (clang refuses it).
+    auto net = [&r, d = d, k = k] {
       return CouplingNet<double>(Dense<double>(r.matrix(k, d, 8, weight_shift(d)), r.matrix(k, 1, 8, 3).col(0)),
                                  Dense<double>(r.matrix(d, k, 8, weight_shift(k)), r.matrix(d, 1, 8, 3).col(0)));
     };

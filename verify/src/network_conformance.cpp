@@ -33,11 +33,6 @@ std::string net_property_name(NetProperty p) {
   return "?";
 }
 
-double loss_scale_factor(const Shape& s) {
-  const int e = 1 + static_cast<int>(s.seed % 6);
-  return std::ldexp(1.0, (s.seed >> 3) & 1 ? e : -e);
-}
-
 namespace {
 
 // "dense relu conv1d/banded ..., batch 2": what a failing network is.

@@ -89,7 +89,7 @@ nlohmann::json conv_layer(ExactRng& r, Index ci, Index co, Index width, Index ke
 }
 
 // As conv_layer, with k × k taps and perturbations n/256: the blocked
-// recurrence reads k² − 1 taps, so its contraction ρ = ‖W_00⁻¹‖ Σ ‖W_ab‖
+// recurrence reads k² − 1 taps, so its contraction ρ = ‖A_00⁻¹‖ Σ ‖A_ab‖
 // needs them smaller than in 1-D to stay below 1.
 nlohmann::json conv2d_layer(ExactRng& r, Index ci, Index co, Index height, Index width, Index kernel, int strategy) {
   const ConvStrategy v = static_cast<ConvStrategy>(strategy % 4);
@@ -117,7 +117,7 @@ nlohmann::json leaky_layer(ExactRng& r, Index dim) {
 }
 
 nlohmann::json coupling_layer(ExactRng& r, Index half, Index hidden) {
-  // θ order (docs/porting.md): F then G, each vec W₁ (k×d), b₁, vec W₂ (d×k), b₂.
+  // θ order (docs/porting.md): F then G, each vec A₁ (k×d), b₁, vec A₂ (d×k), b₂.
   struct Part {
     Index rows, cols, fan_in;
   };

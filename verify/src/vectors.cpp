@@ -153,13 +153,13 @@ template <template <class> class Op> nlohmann::json explicit_cases(int& k) {
   nlohmann::json cases = nlohmann::json::array();
   auto name = [&] { return std::string(Op<double>::name) + "-" + std::to_string(k++); };
   if constexpr (std::is_same_v<Op<double>, Dense<double>>) {
-    // Wᵀ's columns (W's rows) have norms 4, 2, ~1.03, ~1.12 at rows 3, 1, 2, 0:
+    // Aᵀ's columns (A's rows) have norms 4, 2, ~1.03, ~1.12 at rows 3, 1, 2, 0:
     // the pivoting takes row 3, then row 1 (residual norms 2 > 1/2 > 1/4), and
     // leaves rows 2, 0 in that order: perm = [3, 1, 2, 0].
-    Mat<double> W(4, 2);
-    W << 1, 0.5, 0, 2, 1, 0.25, 4, 0;
+    Mat<double> A(4, 2);
+    A << 1, 0.5, 0, 2, 1, 0.25, 4, 0;
     ExactRng r(20);
-    const Dense<double> op(W, r.matrix(4, 1, 8, 3).col(0));
+    const Dense<double> op(A, r.matrix(4, 1, 8, 3).col(0));
     cases.push_back(detail::explicit_vector<Dense>(name(), op, r, r.nonzero_matrix(2, 2, 16, 3)));
   } else if constexpr (std::is_same_v<Op<double>, Conv1d<double>>) {
     std::uint64_t seed = 30;

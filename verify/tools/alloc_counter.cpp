@@ -10,8 +10,17 @@
 #include <malloc.h>
 
 // AddressSanitizer brings its own allocator, which these would bypass: a
-// sanitizer build counts nothing (heap_counted() says so).
-#ifndef __SANITIZE_ADDRESS__
+// sanitizer build counts nothing (heap_counted() says so). gcc defines
+// __SANITIZE_ADDRESS__; clang answers __has_feature.
+#if defined(__SANITIZE_ADDRESS__)
+#define MOONWALK_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MOONWALK_ASAN 1
+#endif
+#endif
+
+#ifndef MOONWALK_ASAN
 extern "C" {
 void* __libc_malloc(std::size_t);
 void* __libc_calloc(std::size_t, std::size_t);
@@ -70,7 +79,7 @@ int posix_memalign(void** out, std::size_t alignment, std::size_t n) {
 
 namespace moonwalk::tools {
 
-#ifdef __SANITIZE_ADDRESS__
+#ifdef MOONWALK_ASAN
 bool heap_counted() { return false; }
 std::size_t heap_bytes() { return 0; }
 std::size_t heap_peak_bytes() { return 0; }

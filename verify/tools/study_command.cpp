@@ -41,7 +41,7 @@ struct StudyOptions {
 
 double to_float_grid(double v) { return static_cast<double>(static_cast<float>(v)); }
 
-// gaussian: every tap N(0, 1/(C_in·k)). first_tap: W_0 = I + G_0/4, W_t = G_t/4,
+// gaussian: every tap N(0, 1/(C_in·k)). first_tap: A_0 = I + G_0/4, A_t = G_t/4,
 // so the pivot tap dominates the others and the recurrence contracts.
 Vec<double> study_weights(Index c, Index k, bool first_tap, std::mt19937_64& g) {
   std::normal_distribution<double> n(0, 1 / std::sqrt(static_cast<double>(c * k)));

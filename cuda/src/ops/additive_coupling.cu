@@ -11,7 +11,7 @@ namespace detail {
 
 constexpr const char* kCoupling = "additive_coupling";
 
-// One inner net z ↦ W₂ tanh(W₁ z + b₁) + b₂ inside θ.
+// One inner net z ↦ A₂ tanh(A₁ z + b₁) + b₂ inside θ.
 template <class S> struct Net {
   const S *W1, *b1, *W2, *b2;
   Index d, k;
@@ -38,7 +38,7 @@ template <class S> void row_sums_into(const Context& ctx, Index rows, Index ld, 
   each(ctx, rows, kCoupling, [=] __device__(Index i) { kernels::row_sum_strided(i, ld, B, v, out); });
 }
 
-// a = tanh(W₁ z + b₁), k × B.
+// a = tanh(A₁ z + b₁), k × B.
 template <class S> DeviceMatrix<S> hidden(const Context& ctx, const Net<S>& n, const S* z, Index ldz, Index B) {
   DeviceMatrix<S> a(ctx.arena(), n.k, B);
   gemm(ctx, false, false, n.k, B, n.d, S(1), n.W1, n.k, z, ldz, S(0), a.data(), n.k, kCoupling);
@@ -57,7 +57,7 @@ template <class S> DeviceMatrix<S> net_forward(const Context& ctx, const Net<S>&
   return out;
 }
 
-// J_netᵀ δ at z: W₁ᵀ ((1 − a²) ⊙ W₂ᵀ δ).
+// J_netᵀ δ at z: A₁ᵀ ((1 − a²) ⊙ A₂ᵀ δ).
 template <class S>
 DeviceMatrix<S> net_vjp_input(const Context& ctx, const Net<S>& n, const S* z, Index ldz, const S* delta, Index ldd, Index B) {
   const DeviceMatrix<S> a = hidden(ctx, n, z, ldz, B);
@@ -68,7 +68,7 @@ DeviceMatrix<S> net_vjp_input(const Context& ctx, const Net<S>& n, const S* z, I
   return out;
 }
 
-// (vec(e zᵀ), Σ e, vec(δ aᵀ), Σ δ) with e = (1 − a²) ⊙ W₂ᵀ δ, written at g.
+// (vec(e zᵀ), Σ e, vec(δ aᵀ), Σ δ) with e = (1 − a²) ⊙ A₂ᵀ δ, written at g.
 template <class S>
 void net_vjp_params(const Context& ctx, const Net<S>& n, const S* z, Index ldz, const S* delta, Index ldd, Index B, S* g) {
   const Index d = n.d, k = n.k;

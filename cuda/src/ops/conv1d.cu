@@ -51,7 +51,7 @@ template <class S> struct Conv1dFactor {
   std::vector<Index> seeds;                           // blocked
   DeviceMatrix<Index> seeds_dev;
   DeviceMatrix<char> seeded;
-  DeviceMatrix<S> qr0, tau0;                          // blocked: householder_qr of W_0ᵀ
+  DeviceMatrix<S> qr0, tau0;                          // blocked: householder_qr of A_0ᵀ
   BandFactor<S> banded;                               // banded: compressed columns of Jᵀ
   DeviceMatrix<S> freq, freq_tau;                     // fft: one factor per frequency
   mutable std::map<Index, std::unique_ptr<FftPlans<S>>> plans;

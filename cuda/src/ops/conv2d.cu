@@ -57,7 +57,7 @@ template <class S> struct Conv2dFactor {
   std::vector<Index> seeds;                // blocked
   DeviceMatrix<Index> seeds_dev;
   DeviceMatrix<char> seeded;
-  DeviceMatrix<S> qr0, tau0;               // blocked: householder_qr of W_00ᵀ
+  DeviceMatrix<S> qr0, tau0;               // blocked: householder_qr of A_00ᵀ
   BandFactor<S> banded;                    // banded: compressed columns of Jᵀ
   DeviceMatrix<S> freq, freq_tau;          // fft: one factor per bin of the half spectrum
   mutable std::map<Index, std::unique_ptr<Fft2Plans<S>>> plans;

@@ -87,7 +87,7 @@ TEST_CASE("methods: an overflow in the inverse-forward sweep names the method, i
 
 TEST_CASE("methods: an overflow in reversible's sweeps names the method, its phase and the layer",
           "[methods][non_finite]") {
-  // Inner nets z ↦ W₂ tanh(W₁ z) with every weight w: F(x) = 2·w per entry, inf at w = 1e308.
+  // Inner nets z ↦ A₂ tanh(A₁ z) with every weight w: F(x) = 2·w per entry, inf at w = 1e308.
   auto inner = [](double w) {
     return CouplingNet<double>(Dense<double>(Mat<double>::Constant(2, 2, w), Vec<double>::Zero(2)),
                                Dense<double>(Mat<double>::Constant(2, 2, w), Vec<double>::Zero(2)));

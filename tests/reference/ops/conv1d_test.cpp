@@ -161,7 +161,7 @@ TEST_CASE("conv1d: bad input is refused with a message naming the operator", "[c
 
   Vec<double> singular = w;
   for (Index o = 0; o < 2; ++o)
-    for (Index i = 0; i < 2; ++i) singular((o * 2 + i) * 3 + 0) = 0;  // W_0 = 0
+    for (Index i = 0; i < 2; ++i) singular((o * 2 + i) * 3 + 0) = 0;  // A_0 = 0
   const Conv1d<double> blk(Conv1dSpec{2, 2, 5, 3, Padding::zero, ConvStrategy::blocked, 2}, singular, b);
   const Mat<double> ones = Mat<double>::Ones(10, 1);
   CHECK_THROWS_WITH(blk.vijp(ones, ones, blk.fragment(ones, ones)),

@@ -251,7 +251,7 @@ TEST_CASE("conv2d: bad input is refused with a message naming the operator", "[c
 
   Vec<double> singular = w;
   for (Index o = 0; o < 2; ++o)
-    for (Index i = 0; i < 2; ++i) singular((o * 2 + i) * 9 + 0) = 0;  // W_00 = 0
+    for (Index i = 0; i < 2; ++i) singular((o * 2 + i) * 9 + 0) = 0;  // A_00 = 0
   const Conv2d<double> blk(Conv2dSpec{2, 2, 4, 4, 3, Padding::zero, ConvStrategy::blocked, 3}, singular, b);
   CHECK_THROWS_WITH(blk.vijp(ones, ones, blk.fragment(ones, ones)),
                     Catch::StartsWith("conv2d: blocked strategy: the pivot tap W_00 is singular"));

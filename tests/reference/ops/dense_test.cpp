@@ -8,20 +8,20 @@ using namespace moonwalk::reference;
 
 namespace {
 Dense<double> wide() {
-  Mat<double> W(2, 3);
-  W << 1, 2, 0, 0, 1, -1;
-  return Dense<double>(W, Vec<double>::Zero(2));
+  Mat<double> A(2, 3);
+  A << 1, 2, 0, 0, 1, -1;
+  return Dense<double>(A, Vec<double>::Zero(2));
 }
 }  // namespace
 
 TEST_CASE("dense: bad input is refused with a message naming the operator", "[dense][errors]") {
-  Mat<double> W(2, 3);
-  W << 1, 2, 0, 0, 1, -1;
-  CHECK_THROWS_WITH(Dense<double>(W, Vec<double>::Zero(3)), Catch::Contains("dense: bias has 3 rows, expected 2"));
-  W(1, 2) = std::numeric_limits<double>::quiet_NaN();
-  CHECK_THROWS_WITH(Dense<double>(W, Vec<double>::Zero(2)), Catch::Contains("dense: weight holds a non-finite"));
-  W(1, 2) = std::numeric_limits<double>::infinity();
-  CHECK_THROWS_WITH(Dense<double>(W, Vec<double>::Zero(2)), Catch::Contains("non-finite"));
+  Mat<double> A(2, 3);
+  A << 1, 2, 0, 0, 1, -1;
+  CHECK_THROWS_WITH(Dense<double>(A, Vec<double>::Zero(3)), Catch::Contains("dense: bias has 3 rows, expected 2"));
+  A(1, 2) = std::numeric_limits<double>::quiet_NaN();
+  CHECK_THROWS_WITH(Dense<double>(A, Vec<double>::Zero(2)), Catch::Contains("dense: weight holds a non-finite"));
+  A(1, 2) = std::numeric_limits<double>::infinity();
+  CHECK_THROWS_WITH(Dense<double>(A, Vec<double>::Zero(2)), Catch::Contains("non-finite"));
 
   const Dense<double> d = wide();
   CHECK_THROWS_WITH(d.forward(Mat<double>::Ones(2, 1)), Catch::Contains("dense: input has 2 rows, expected 3"));
@@ -35,9 +35,9 @@ TEST_CASE("dense: bad input is refused with a message naming the operator", "[de
 }
 
 TEST_CASE("dense: a tall layer (m > n) refuses a vijp without its fragment", "[dense][vijp][errors]") {
-  Mat<double> W(3, 2);
-  W << 1, 0, 0, 1, 1, 1;
-  const Dense<double> d(W, Vec<double>::Zero(3));
+  Mat<double> A(3, 2);
+  A << 1, 0, 0, 1, 1, 1;
+  const Dense<double> d(A, Vec<double>::Zero(3));
   const Mat<double> x = Mat<double>::Ones(2, 1);
   CHECK(d.fragment_size(x) == 1);
   CHECK_THROWS_WITH(d.vijp(x, Mat<double>::Ones(2, 1), Fragment<double>{}),
@@ -59,7 +59,7 @@ TEST_CASE("dense: the factorization is shared by the batch and renewed with the 
   };
   CHECK((vijp_of(d) - delta).norm() <= 64 * std::numeric_limits<double>::epsilon() * delta.norm());
   Vec<double> p = d.params();
-  p(0) = 3;  // W(0,0) changes: a stale factorization would give a wrong answer
+  p(0) = 3;  // A(0,0) changes: a stale factorization would give a wrong answer
   d.set_params(p);
   CHECK((vijp_of(d) - delta).norm() <= 64 * std::numeric_limits<double>::epsilon() * delta.norm());
 }

@@ -23,7 +23,7 @@ PatchDownsample2d<double> small() {
 
 }  // namespace
 
-TEST_CASE("patch_downsample2d: each output position reads its own p × p patch", "[patch_downsample2d]") {
+TEST_CASE("patch_downsample2d: each output position reads its own k × k patch", "[patch_downsample2d]") {
   const auto op = small();
   Mat<double> x(16, 1);
   x << 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16;  // channel 0: rows (1..4), (5..8); channel 1: 9..16
@@ -72,9 +72,9 @@ TEST_CASE("patch_downsample2d: bad input is refused with a message naming the op
   CHECK_THROWS_WITH(PatchDownsample2d<double>(2, 4, 5, 2, Mat<double>::Ones(2, 8), Vec<double>::Zero(2)),
                     Catch::StartsWith("patch_downsample2d: height and width must be multiples"));
   CHECK_THROWS_WITH(PatchDownsample2d<double>(1, 2, 2, 2, Mat<double>::Ones(5, 4), Vec<double>::Zero(5)),
-                    Catch::StartsWith("patch_downsample2d: C_out > C_in·p²"));
+                    Catch::StartsWith("patch_downsample2d: C_out > C_in·k²"));
   CHECK_THROWS_WITH(PatchDownsample2d<double>(2, 2, 4, 2, Mat<double>::Ones(2, 4), Vec<double>::Zero(2)),
-                    Catch::StartsWith("patch_downsample2d: weight must have C_in·p² columns"));
+                    Catch::StartsWith("patch_downsample2d: weight must have C_in·k² columns"));
   CHECK_THROWS_WITH(PatchDownsample2d<double>(2, 2, 4, 2, Mat<double>::Ones(2, 8), Vec<double>::Zero(3)),
                     Catch::StartsWith("patch_downsample2d: bias has 3 rows, expected 2"));
   CHECK_THROWS_WITH(PatchDownsample2d<double>(0, 2, 4, 2, Mat<double>::Ones(2, 8), Vec<double>::Zero(2)),

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,9 @@ LedgerFormula ledger_formula(Method m, std::size_t anchor_every, const reference
 template <class S> nlohmann::json dump_network(const Problem& p, const NetFacts& f, const MethodRuns<S>& runs);
 
 // The power of two a loss_scaling case multiplies the loss scale by: 2^±(1..6), from the case seed.
-double loss_scale_factor(const Shape& s);
+inline double loss_scale_factor(const Shape& s) {
+  const int e = 1 + static_cast<int>(s.seed % 6);
+  return std::ldexp(1.0, (s.seed >> 3) & 1 ? e : -e);
+}
 
 }  // namespace moonwalk::verify

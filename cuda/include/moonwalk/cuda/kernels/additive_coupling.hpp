@@ -7,7 +7,7 @@
 
 namespace moonwalk::cuda::kernels {
 
-// a = tanh(u + b₁), u = W₁ z (k × B).
+// a = tanh(u + b₁), u = A₁ z (k × B).
 template <class S> MOONWALK_HD void bias_tanh(Index e, Index k, const S* u, const S* b, S* a) {
   a[e] = tanh_of(S(u[e] + b[e % k]));
 }

@@ -1,6 +1,6 @@
 // Per-element math of conv1d (ops/conv1d.hpp), in the reference's notation
 // (reference/ops/conv1d.hpp): stride 1, odd kernel k, p = (k − 1)/2, a column
-// channel-major C × W, weight W[o][i][t] at (o·C_in + i)·k + t, input position
+// channel-major C × W, weight A[o][i][t] at (o·C_in + i)·k + t, input position
 // src(w, t) = w + t − p read by output w through tap t (wrapped mod W for
 // circular padding, none outside [0, W) for zero padding).
 //   forward/jvp: one thread per output (o, w, j), taps in the reference's order.
@@ -10,9 +10,9 @@
 //     with half-bandwidth p positions (kernels/banded.hpp); band_fill puts
 //     Jᵀ in.
 //   fft: per frequency f ≤ W/2 the real embedding [Re −Im; Im Re] of
-//     M_f = Σ_t W_tᵀ ω^{f(p−t)} (2C_in × 2C_out), one thread per frequency
+//     M_f = Σ_t A_tᵀ ω^{f(p−t)} (2C_in × 2C_out), one thread per frequency
 //     factoring it, one per (frequency, sample) solving; cuFFT around them.
-//   blocked: the recurrence δ[:, w] = (W_0ᵀ)⁺ (g[:, w − p] − Σ_{t≥1} W_tᵀ δ[:, w − t])
+//   blocked: the recurrence δ[:, w] = (A_0ᵀ)⁺ (g[:, w − p] − Σ_{t≥1} A_tᵀ δ[:, w − t])
 //     restarted every B positions: one thread per (block, sample), every
 //     block at once — a block reads only its own earlier positions and the
 //     seeds stored before it.
@@ -32,7 +32,7 @@ using reference::Conv1dShape;
 // The banded strategy's profile: outputs read inputs within ±p positions.
 MOONWALK_HD inline BandProfile band_of(const Conv1dShape& c) { return BandProfile{c.ci, c.co, c.W, c.pad()}; }
 
-// Σ_i Σ_t w[o][i][t] x[i, src(w, t)] for sample column x.
+// Σ_i Σ_t A[o][i][t] x[i, src(w, t)] for sample column x.
 template <class S> MOONWALK_HD S conv1d_at(const Conv1dShape& c, const S* wt, const S* x, Index o, Index w) {
   S acc = 0;
   for (Index i = 0; i < c.ci; ++i)
@@ -43,13 +43,13 @@ template <class S> MOONWALK_HD S conv1d_at(const Conv1dShape& c, const S* wt, co
   return acc;
 }
 
-// y(o·W + w, j) = conv(W, x) + b, e = (o·W + w) + j·out_dim.
+// y(o·W + w, j) = conv(A, x) + b, e = (o·W + w) + j·out_dim.
 template <class S> MOONWALK_HD void conv1d_forward(Index e, const Conv1dShape& c, const S* wt, const S* b, const S* x, S* y) {
   const Index row = e % c.out_dim(), j = e / c.out_dim();
   y[e] = conv1d_at(c, wt, x + j * c.in_dim(), row / c.W, row % c.W) + b[row / c.W];
 }
 
-// conv(W, ẋ) + conv(Ẇ, x) + ḃ; Ẇ, ḃ null for no parameter direction.
+// conv(A, ẋ) + conv(Ȧ, x) + ḃ; Ȧ, ḃ null for no parameter direction.
 template <class S>
 MOONWALK_HD void conv1d_jvp(Index e, const Conv1dShape& c, const S* wt, const S* xdot, const S* wdot, const S* bdot,
                           const S* x, S* y) {
@@ -59,7 +59,7 @@ MOONWALK_HD void conv1d_jvp(Index e, const Conv1dShape& c, const S* wt, const S*
   y[e] = v;
 }
 
-// h(i·W + s, j) = Σ_o Σ_t w[o][i][t] δ(o·W + dst(s, t), j).
+// h(i·W + s, j) = Σ_o Σ_t A[o][i][t] δ(o·W + dst(s, t), j).
 template <class S> MOONWALK_HD void conv1d_vjp_input(Index e, const Conv1dShape& c, const S* wt, const S* delta, S* h) {
   const Index row = e % c.in_dim(), j = e / c.in_dim(), i = row / c.W, s = row % c.W;
   const S* d = delta + j * c.out_dim();
@@ -121,7 +121,7 @@ MOONWALK_HD void blocked_scatter(Index e, const Conv1dShape& c, const Index* see
 }
 
 // Block b of sample j: positions [b·B, min((b + 1)·B, W)) that are not seeds,
-// in order. qr0, tau0: householder_qr of W_0ᵀ (C_in × C_out); work: C_in scalars.
+// in order. qr0, tau0: householder_qr of A_0ᵀ (C_in × C_out); work: C_in scalars.
 template <class S>
 MOONWALK_HD void blocked_chain(Index b, Index j, const Conv1dShape& c, const S* wt, const S* qr0, const S* tau0,
                                const char* seeded, const S* g, S* d, S* work) {
@@ -146,7 +146,7 @@ MOONWALK_HD void blocked_chain(Index b, Index j, const Conv1dShape& c, const S* 
   }
 }
 
-// W_0ᵀ (C_in × C_out): m(i, o) = w[o][i][0].
+// A_0ᵀ (C_in × C_out): m(i, o) = A[o][i][0].
 template <class S> MOONWALK_HD void pivot_tap_transpose(Index e, const Conv1dShape& c, const S* wt, S* m) {
   const Index i = e % c.ci, o = e / c.ci;
   m[e] = wt[c.widx(o, i, 0)];
@@ -155,7 +155,7 @@ template <class S> MOONWALK_HD void pivot_tap_transpose(Index e, const Conv1dSha
 // ---- banded ---------------------------------------------------------------------
 
 // Column c = w·C_out + o of Jᵀ into its stored rows (kernels/banded.hpp):
-// Jᵀ(s·C_in + i, w·C_out + o) = Σ_t [src(w, t) = s] w[o][i][t].
+// Jᵀ(s·C_in + i, w·C_out + o) = Σ_t [src(w, t) = s] A[o][i][t].
 template <class S> MOONWALK_HD void band_fill(Index c, const Conv1dShape& s, const S* wt, const Index* off, S* A) {
   const BandProfile b = band_of(s);
   S* col = A + off[c];
@@ -170,7 +170,7 @@ template <class S> MOONWALK_HD void band_fill(Index c, const Conv1dShape& s, con
 
 // ---- fft ------------------------------------------------------------------------
 
-// Frequency f: E_f = [Re −Im; Im Re] of M_f = Σ_t W_tᵀ ω^{f(p−t)}, factored.
+// Frequency f: E_f = [Re −Im; Im Re] of M_f = Σ_t A_tᵀ ω^{f(p−t)}, factored.
 // E: 2C_in × 2C_out per frequency, consecutive; tau: 2C_out per frequency.
 template <class S> MOONWALK_HD void fft_factor(Index f, const Conv1dShape& c, const S* wt, S* E, S* tau) {
   const Index m = 2 * c.ci, n = 2 * c.co;

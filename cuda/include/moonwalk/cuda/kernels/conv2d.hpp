@@ -1,7 +1,7 @@
 // Per-element math of conv2d (ops/conv2d.hpp), in the reference's notation
 // (reference/ops/conv2d.hpp): stride 1, odd kernel k × k, p = (k − 1)/2, a
 // column channel-major C × H × W, raster position w = r·W + q, weight
-// W[o][i][a][b] at ((o·C_in + i)·k + a)·k + b, input position
+// A[o][i][a][b] at ((o·C_in + i)·k + a)·k + b, input position
 // src(w, a, b) = (r + a − p, q + b − p) read by output w through tap (a, b)
 // (wrapped mod H, W for circular padding, none outside for zero padding).
 //   forward/jvp: one thread per output (o, w, j), taps in the reference's order.
@@ -10,11 +10,11 @@
 //   banded: kernels/banded.hpp with half-bandwidth h = p·W + p positions;
 //     band_fill puts Jᵀ in.
 //   fft: per frequency bin (f, g) of the half spectrum the real embedding
-//     [Re −Im; Im Re] of M_{f,g} = Σ_{a,b} W_abᵀ ω_H^{f(p−a)} ω_W^{g(p−b)}
+//     [Re −Im; Im Re] of M_{f,g} = Σ_{a,b} A_abᵀ ω_H^{f(p−a)} ω_W^{g(p−b)}
 //     (2C_in × 2C_out), one thread per bin factoring it, one per (bin,
 //     sample) solving; cuFFT around them.
 //   blocked: the recurrence
-//     δ[:, r, q] = (W_00ᵀ)⁺ (g[:, r − p, q − p] − Σ_{(a,b)≠(0,0)} W_abᵀ δ[:, r − a, q − b])
+//     δ[:, r, q] = (A_00ᵀ)⁺ (g[:, r − p, q − p] − Σ_{(a,b)≠(0,0)} A_abᵀ δ[:, r − a, q − b])
 //     in raster order, restarted every B rows: one thread per (block, sample),
 //     every block at once — a block reads only its own earlier positions and
 //     the seeds (whole rows before it, and seeded columns).
@@ -34,7 +34,7 @@ using reference::Conv2dShape;
 // The banded strategy's profile: outputs read inputs within ±(p·W + p) raster positions.
 MOONWALK_HD inline BandProfile band_of(const Conv2dShape& c) { return BandProfile{c.ci, c.co, c.H * c.W, c.pad() * c.W + c.pad()}; }
 
-// Σ_i Σ_{a,b} w[o][i][a][b] x[i, src(w, a, b)] for sample column x.
+// Σ_i Σ_{a,b} A[o][i][a][b] x[i, src(w, a, b)] for sample column x.
 template <class S> MOONWALK_HD S conv2d_at(const Conv2dShape& c, const S* wt, const S* x, Index o, Index w) {
   const Index P = c.positions();
   S acc = 0;
@@ -47,14 +47,14 @@ template <class S> MOONWALK_HD S conv2d_at(const Conv2dShape& c, const S* wt, co
   return acc;
 }
 
-// y(o·P + w, j) = conv(W, x) + b, e = (o·P + w) + j·out_dim.
+// y(o·P + w, j) = conv(A, x) + b, e = (o·P + w) + j·out_dim.
 template <class S>
 MOONWALK_HD void conv2d_forward(Index e, const Conv2dShape& c, const S* wt, const S* b, const S* x, S* y) {
   const Index P = c.positions(), row = e % c.out_dim(), j = e / c.out_dim();
   y[e] = conv2d_at(c, wt, x + j * c.in_dim(), row / P, row % P) + b[row / P];
 }
 
-// conv(W, ẋ) + conv(Ẇ, x) + ḃ; Ẇ, ḃ null for no parameter direction.
+// conv(A, ẋ) + conv(Ȧ, x) + ḃ; Ȧ, ḃ null for no parameter direction.
 template <class S>
 MOONWALK_HD void conv2d_jvp(Index e, const Conv2dShape& c, const S* wt, const S* xdot, const S* wdot, const S* bdot,
                             const S* x, S* y) {
@@ -64,7 +64,7 @@ MOONWALK_HD void conv2d_jvp(Index e, const Conv2dShape& c, const S* wt, const S*
   y[e] = v;
 }
 
-// h(i·P + s, j) = Σ_o Σ_{a,b} w[o][i][a][b] δ(o·P + dst(s, a, b), j).
+// h(i·P + s, j) = Σ_o Σ_{a,b} A[o][i][a][b] δ(o·P + dst(s, a, b), j).
 template <class S> MOONWALK_HD void conv2d_vjp_input(Index e, const Conv2dShape& c, const S* wt, const S* delta, S* h) {
   const Index P = c.positions(), row = e % c.in_dim(), j = e / c.in_dim(), i = row / P, s = row % P;
   const S* d = delta + j * c.out_dim();
@@ -131,7 +131,7 @@ MOONWALK_HD void conv2d_blocked_scatter(Index e, const Conv2dShape& c, const Ind
 }
 
 // Block n of sample j: the positions of rows [n·B, min((n + 1)·B, H)) that
-// are not seeds, in raster order. qr0, tau0: householder_qr of W_00ᵀ
+// are not seeds, in raster order. qr0, tau0: householder_qr of A_00ᵀ
 // (C_in × C_out); work: C_in scalars.
 template <class S>
 MOONWALK_HD void conv2d_blocked_chain(Index n, Index j, const Conv2dShape& c, const S* wt, const S* qr0, const S* tau0,
@@ -162,7 +162,7 @@ MOONWALK_HD void conv2d_blocked_chain(Index n, Index j, const Conv2dShape& c, co
   }
 }
 
-// W_00ᵀ (C_in × C_out): m(i, o) = w[o][i][0][0].
+// A_00ᵀ (C_in × C_out): m(i, o) = A[o][i][0][0].
 template <class S> MOONWALK_HD void conv2d_pivot_tap_transpose(Index e, const Conv2dShape& c, const S* wt, S* m) {
   const Index i = e % c.ci, o = e / c.ci;
   m[e] = wt[c.widx(o, i, 0, 0)];
@@ -171,7 +171,7 @@ template <class S> MOONWALK_HD void conv2d_pivot_tap_transpose(Index e, const Co
 // ---- banded ---------------------------------------------------------------------
 
 // Column c = w·C_out + o of Jᵀ into its stored rows (kernels/banded.hpp):
-// Jᵀ(s·C_in + i, w·C_out + o) = Σ_{a,b} [src(w, a, b) = s] w[o][i][a][b].
+// Jᵀ(s·C_in + i, w·C_out + o) = Σ_{a,b} [src(w, a, b) = s] A[o][i][a][b].
 template <class S> MOONWALK_HD void conv2d_band_fill(Index c, const Conv2dShape& s, const S* wt, const Index* off, S* A) {
   const BandProfile bp = band_of(s);
   S* col = A + off[c];

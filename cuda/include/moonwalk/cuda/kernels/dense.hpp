@@ -1,5 +1,5 @@
 // Per-element math of dense (ops/dense.hpp) and of the right inverse it
-// shares with conv1d's dense strategy and patch_downsample1d: with Wᵀ P = Q R
+// shares with conv1d's dense strategy and patch_downsample1d: with Aᵀ P = Q R
 // (P the identity when the factor is unpivoted, perm[i] the index that Pᵀ
 // moves to i), r the rank and k = m − r:
 //   fragment: f[q + j·k] = δ(perm[r + q], j)
@@ -10,7 +10,7 @@
 
 namespace moonwalk::cuda::kernels {
 
-// y(i, j) = b(i): the bias, to which a gemm then adds W x.
+// y(i, j) = b(i): the bias, to which a gemm then adds A x.
 template <class S> MOONWALK_HD void broadcast_bias(Index e, Index m, const S* b, S* y) { y[e] = b[e % m]; }
 
 // out(i) = Σ_j d(i, j) over the batch, in order.

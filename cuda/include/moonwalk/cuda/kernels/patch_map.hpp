@@ -4,7 +4,7 @@
 // v((i·ph + a)·pw + b, n·P + q) = x((i·H + R·ph + a)·W + Q·pw + b, n) for
 // patch q = R·P_w + Q; a C_out·P × B output and the C_out × (P·B) dense
 // outputs, v(o, n·P + q) = y(o·P + q, n). patch_downsample1d is H = 1,
-// ph = 1, pw = k; patch_downsample2d ph = pw = p. One thread per destination
+// ph = 1, pw = k; patch_downsample2d ph = pw = k. One thread per destination
 // entry e.
 #pragma once
 

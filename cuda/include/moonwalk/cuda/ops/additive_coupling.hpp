@@ -1,6 +1,6 @@
 // additive_coupling (RevNet block): x = (x₁, x₂), halves of dimension d;
-//   y₁ = x₁ + F(x₂),  y₂ = x₂ + G(y₁),  F, G: z ↦ W₂ tanh(W₁ z + b₁) + b₂
-// (k hidden units), θ = (θ_F, θ_G), each (vec W₁, b₁, vec W₂, b₂), as the
+//   y₁ = x₁ + F(x₂),  y₂ = x₂ + G(y₁),  F, G: z ↦ A₂ tanh(A₁ z + b₁) + b₂
+// (k hidden units), θ = (θ_F, θ_G), each (vec A₁, b₁, vec A₂, b₂), as the
 // reference (reference/ops/additive_coupling.hpp). The inner nets' products
 // are cuBLAS gemms on the halves in place (leading dimension 2d); bias, tanh,
 // slopes and the coupling sums are own kernels.

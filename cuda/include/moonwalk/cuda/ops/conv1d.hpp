@@ -1,5 +1,5 @@
 // conv1d: stride 1, odd kernel k, "same" width W, C_out ≤ C_in, zero or
-// circular padding, θ = (W[o][i][t] at (o·C_in + i)·k + t, then b), as the
+// circular padding, θ = (A[o][i][t] at (o·C_in + i)·k + t, then b), as the
 // reference (reference/ops/conv1d.hpp). forward, jvp, vjp_input, vjp_params:
 // own direct-convolution kernels (kernels/conv1d.hpp). The vijp solves
 // Jᵀ δ = g (least squares when C_out < C_in) by the layer's strategy, its

@@ -1,6 +1,6 @@
 // conv2d: stride 1, odd kernel k × k, "same" output H × W, C_out ≤ C_in
 // (except for dense), zero or circular padding, a column channel-major then
-// row-major (C × H × W), θ = (W[o][i][a][b] at ((o·C_in + i)·k + a)·k + b,
+// row-major (C × H × W), θ = (A[o][i][a][b] at ((o·C_in + i)·k + a)·k + b,
 // then b), as the reference (reference/ops/conv2d.hpp). forward, jvp,
 // vjp_input, vjp_params: own direct-convolution kernels (kernels/conv2d.hpp).
 // The vijp solves Jᵀ δ = g (least squares when C_out < C_in) by the layer's

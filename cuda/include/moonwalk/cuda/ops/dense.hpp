@@ -1,8 +1,8 @@
-// dense: y = W x + b, W ∈ R^{m×n}, θ = (vec W, b), as the reference
+// dense: y = A x + b, A ∈ R^{m×n}, θ = (vec A, b), as the reference
 // (reference/ops/dense.hpp).
 //   forward, jvp, vjp_input, vjp_params: cuBLAS gemm; the bias and its
 //   gradient (Σ over the batch, in order) by own kernels.
-//   vijp: the right inverse through a QR of Wᵀ, factored once per weight set
+//   vijp: the right inverse through a QR of Aᵀ, factored once per weight set
 //   and shared by every column of every batch: cuSOLVER geqrf + ormqr and
 //   cuBLAS trsm; when W is (or is near) rank deficient or m > n, the
 //   reference's own column-pivoted QR (computed on the host) so that rank and
@@ -36,7 +36,7 @@ public:
   // θ on the device, in the parameters category.
   const DeviceMatrix<S>& theta() const { return theta_; }
 
-  // fragment(r, δ): the fragment depends on W and δ only: Phase II needs no input.
+  // fragment(r, δ): the fragment depends on A and δ only: Phase II needs no input.
   MOONWALK_CUDA_OPERATOR_CONTRACT(S);
   Index fragment_size(const DeviceMatrix<S>& x) const;
   // m − rank(W): fragment scalars per column (factors W on first use).

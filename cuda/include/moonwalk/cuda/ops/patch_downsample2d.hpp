@@ -1,5 +1,5 @@
-// patch_downsample2d: non-overlapping p × p patches (stride = kernel p) of a
-// column C_in × H × W (channel-major, then row-major; H = P_h·p, W = P_w·p)
+// patch_downsample2d: non-overlapping k × k patches (stride = kernel k) of a
+// column C_in × H × W (channel-major, then row-major; H = P_h·k, W = P_w·k)
 // to C_out × P_h × P_w: y[:, q] = M v_q + b, v_q the patch q = R·P_w + Q in
 // raster order, as the reference (reference/ops/patch_downsample2d.hpp).
 // Own kernels move between the layout and the P_h·P_w·B patch columns; on
@@ -14,7 +14,7 @@
 
 namespace moonwalk::cuda {
 
-// The 2-D case of the shared patch map (ops/patch_map.hpp): p × p patches.
+// The 2-D case of the shared patch map (ops/patch_map.hpp): k × k patches.
 template <class S> class PatchDownsample2d : public detail::PatchMap<S> {
 public:
   static constexpr const char* name = "patch_downsample2d";

@@ -20,7 +20,7 @@ struct PatchWords {
   const char* name;      // "patch_downsample2d"
   const char* positive;  // "channels, height, width and patch must be positive"
   const char* multiple;  // "height and width must be multiples of the patch size"
-  const char* columns;   // "C_in·p²"
+  const char* columns;   // "C_in·k²"
 };
 
 template <class S> class PatchMap {

@@ -1,6 +1,6 @@
 // additive_coupling (RevNet block): x = (x₁, x₂), each of dimension d;
 //   y₁ = x₁ + F(x₂),  y₂ = x₂ + G(y₁),
-// with F, G one-hidden-layer nets z ↦ W₂ tanh(W₁ z + b₁) + b₂ (CouplingNet).
+// with F, G one-hidden-layer nets z ↦ A₂ tanh(A₁ z + b₁) + b₂ (CouplingNet).
 // Parameters θ = (θ_F, θ_G).
 //   J = [[I, J_F], [J_G, I + J_G J_F]]   (J_F at x₂, J_G at y₁)
 //   vjp_input: a = δ₁ + J_Gᵀ δ₂;  h_x = (a, δ₂ + J_Fᵀ a); the residual keeps x

@@ -1,11 +1,11 @@
 // conv1d: stride 1, odd kernel k, p = (k − 1)/2, "same" output width W,
 //   C_out ≤ C_in. A column is channel-major C × W (index c·W + w).
-//   y[o, w] = b[o] + Σ_i Σ_t W[o][i][t] x[i, w + t − p], out-of-range inputs
+//   y[o, w] = b[o] + Σ_i Σ_t A[o][i][t] x[i, w + t − p], out-of-range inputs
 //   zero (Padding::zero) or wrapped mod W (Padding::circular).
-//   θ = (weights, bias): weight W[o][i][t] at θ[(o·C_in + i)·k + t], then b.
-//   W_t denotes the C_out × C_in matrix of tap t.
-//   jvp: conv(W, ẋ) + conv(Ẇ, x) + ḃ.
-//   vjp_input: h[:, s] = Σ_t W_tᵀ δ[:, s + p − t];  vjp_params: (Σ δ[o,w] x[i, w+t−p], Σ δ).
+//   θ = (weights, bias): weight A[o][i][t] at θ[(o·C_in + i)·k + t], then b.
+//   A_t denotes the C_out × C_in matrix of tap t.
+//   jvp: conv(A, ẋ) + conv(Ȧ, x) + ḃ.
+//   vjp_input: h[:, s] = Σ_t A_tᵀ δ[:, s + p − t];  vjp_params: (Σ δ[o,w] x[i, w+t−p], Σ δ).
 //   vijp: solve Jᵀ δ = g (least squares when C_out < C_in), by a strategy:
 //   - dense: column-pivoted QR of the materialised Jᵀ (the oracle). Fragment:
 //     as for dense, the entries of δ at the columns pivoting left out; none
@@ -17,12 +17,12 @@
 //     serves the square and the least-squares (C_out < C_in) case; Householder
 //     QR is backward stable, error ≈ ε·cond(J). No fragment.
 //   - fft (circular padding): Jᵀ is block-circulant. With ĥ_f = Σ_s h[:, s]
-//     ω^{−fs}, ω = e^{2πi/W}: ĥ_f = M_f δ̂_f, M_f = Σ_t W_tᵀ ω^{f(p−t)}. Each
+//     ω^{−fs}, ω = e^{2πi/W}: ĥ_f = M_f δ̂_f, M_f = Σ_t A_tᵀ ω^{f(p−t)}. Each
 //     C_in × C_out complex system is solved (least squares) through its real
 //     embedding [Re −Im; Im Re] by Householder QR, then a direct inverse DFT.
 //     O(W²) per channel pair, exact in every scalar type. No fragment.
 //   - blocked: the pivot-tap recurrence, position w from equation s = w − p:
-//     δ[:, w] = (W_0ᵀ)⁺ (g[:, s] − Σ_{t≥1} W_tᵀ δ[:, w − t]). Seeds (the
+//     δ[:, w] = (A_0ᵀ)⁺ (g[:, s] − Σ_{t≥1} A_tᵀ δ[:, w − t]). Seeds (the
 //     positions whose δ is stored in the reverse pass): the k − 1 positions
 //     before every block start B, 2B, ... (and before 0, wrapped, in circular
 //     padding), plus positions 0 .. p − 1 in zero padding, which no equation
@@ -36,7 +36,7 @@
 //     none of those comes within 16 ε; the first in that order within
 //     max(2·best, ε), so the least stored among the most accurate.
 //     trial_error() reports the chosen one's error.
-//   domain: finite weights, bias, inputs; the pivot tap W_0 of full row rank
+//   domain: finite weights, bias, inputs; the pivot tap A_0 of full row rank
 //   for blocked.
 // The computation is conv_core.hpp's, over H = 1 and taps (0, t − p).
 #pragma once

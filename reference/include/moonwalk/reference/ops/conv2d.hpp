@@ -1,12 +1,12 @@
 // conv2d: stride 1, odd kernel k × k, p = (k − 1)/2, "same" output H × W,
 //   C_out ≤ C_in. A column is channel-major, then row-major: C × H × W, entry
 //   (c, r, q) at index c·H·W + r·W + q; a position (r, q) has raster index
-//   r·W + q. y[o, r, q] = b[o] + Σ_i Σ_{a,b} W[o][i][a][b] x[i, r + a − p, q + b − p],
+//   r·W + q. y[o, r, q] = b[o] + Σ_i Σ_{a,b} A[o][i][a][b] x[i, r + a − p, q + b − p],
 //   out-of-range inputs zero (Padding::zero) or wrapped mod H, W
-//   (Padding::circular). θ = (weights, bias): W[o][i][a][b] at
-//   θ[((o·C_in + i)·k + a)·k + b], then b. W_ab is the C_out × C_in tap (a, b).
-//   jvp: conv(W, ẋ) + conv(Ẇ, x) + ḃ.
-//   vjp_input: h[:, s] = Σ_{a,b} W_abᵀ δ[:, s + (p − a, p − b)];
+//   (Padding::circular). θ = (weights, bias): A[o][i][a][b] at
+//   θ[((o·C_in + i)·k + a)·k + b], then b. A_ab is the C_out × C_in tap (a, b).
+//   jvp: conv(A, ẋ) + conv(Ȧ, x) + ḃ.
+//   vjp_input: h[:, s] = Σ_{a,b} A_abᵀ δ[:, s + (p − a, p − b)];
 //   vjp_params: (Σ δ[o, r, q] x[i, r + a − p, q + b − p], Σ δ).
 //   vijp: solve Jᵀ δ = g (least squares when C_out < C_in), by a strategy:
 //   - dense: column-pivoted QR of the materialised Jᵀ (the oracle). Fragment:
@@ -21,13 +21,13 @@
 //     Orthogonal, so no pivoting is needed: error ≈ ε·cond(J). No fragment.
 //   - fft (circular padding): Jᵀ is block-circulant with circulant blocks.
 //     With ĥ_{f,g} = Σ_{r,q} h[:, r, q] ω_H^{−fr} ω_W^{−gq}:
-//     ĥ_{f,g} = M_{f,g} δ̂_{f,g}, M_{f,g} = Σ_{a,b} W_abᵀ ω_H^{f(p−a)} ω_W^{g(p−b)}.
+//     ĥ_{f,g} = M_{f,g} δ̂_{f,g}, M_{f,g} = Σ_{a,b} A_abᵀ ω_H^{f(p−a)} ω_W^{g(p−b)}.
 //     Each C_in × C_out complex system is solved (least squares) through its
 //     real embedding [Re −Im; Im Re] by Householder QR; the transforms are
 //     direct DFTs along rows, then columns. No fragment.
 //   - blocked: the pivot-tap recurrence in raster order, position (r, q) from
 //     the equation at input position (r − p, q − p):
-//     δ[:, r, q] = (W_00ᵀ)⁺ (g[:, r − p, q − p] − Σ_{(a,b)≠(0,0)} W_abᵀ δ[:, r − a, q − b]).
+//     δ[:, r, q] = (A_00ᵀ)⁺ (g[:, r − p, q − p] − Σ_{(a,b)≠(0,0)} A_abᵀ δ[:, r − a, q − b]).
 //     Every δ it reads lies up and to the left, hence earlier in raster order.
 //     Seeds (positions whose δ the reverse pass stores): the k − 1 rows before
 //     every block start B, 2B, ... (and before row 0, wrapped, in circular
@@ -39,7 +39,7 @@
 //     one block of B rows.
 //   - auto: as for conv1d (conv1d.hpp), the blocks B = H, ⌈H/2⌉, … down to
 //     2(k − 1) rows.
-//   domain: finite weights, bias, inputs; the pivot tap W_00 of full row rank
+//   domain: finite weights, bias, inputs; the pivot tap A_00 of full row rank
 //   for blocked.
 // The computation is conv_core.hpp's, over taps (a − p, b − p) at t = a·k + b.
 #pragma once

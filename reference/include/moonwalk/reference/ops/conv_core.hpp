@@ -1,12 +1,12 @@
 // The convolution operators' shared implementation. conv1d and conv2d are one
 // computation over a plane of H × W positions (conv1d: H = 1) read through a
-// list of taps, tap t an offset (dr_t, dq_t) with weight W[o][i][t] at
+// list of taps, tap t an offset (dr_t, dq_t) with weight A[o][i][t] at
 // θ[(o·C_in + i)·T + t]; the two operators differ only in their taps and in
 // the blocked strategy's seeds (conv_geometry.hpp). The math of each strategy
 // is in conv1d.hpp and conv2d.hpp; in these terms:
 //   - banded: raster order makes Jᵀ block-banded with half-bandwidth
 //     h = max_t |dr_t·W + dq_t| positions;
-//   - fft: M_{f,g} = Σ_t W_tᵀ ω_H^{−f·dr_t} ω_W^{−g·dq_t}, a 2-D DFT (with
+//   - fft: M_{f,g} = Σ_t A_tᵀ ω_H^{−f·dr_t} ω_W^{−g·dq_t}, a 2-D DFT (with
 //     H = 1 a 1-D one, its second pass the identity);
 //   - blocked: position w from the equation at its tap-0 input
 //     s = w + (dr_0, dq_0), every other tap t reading δ at s − (dr_t, dq_t),
@@ -190,10 +190,10 @@ public:
   }
 
   // Error amplification of the vijp beyond cond(J), for the tolerance. Blocked:
-  // with P = (W_0ᵀ)⁺ and ρ = ‖P‖·Σ_{t≥1}‖W_t‖, an error e made at a position
+  // with P = (A_0ᵀ)⁺ and ρ = ‖P‖·Σ_{t≥1}‖A_t‖, an error e made at a position
   // obeys ‖e‖ ≤ ‖P‖·η + ρ·max ‖e'‖ over the positions it reads, η the rounding
-  // of the right-hand side (≲ n·u·Σ_t‖W_t‖·‖δ‖). Over a chain of L steps
-  // (the plane's `chain`) this sums to ‖P‖·Σ_t‖W_t‖·Σ_{j<L} ρ^j times n·u·‖δ‖.
+  // of the right-hand side (≲ n·u·Σ_t‖A_t‖·‖δ‖). Over a chain of L steps
+  // (the plane's `chain`) this sums to ‖P‖·Σ_t‖A_t‖·Σ_{j<L} ρ^j times n·u·‖δ‖.
   // Other strategies: 1 (backward stable).
   double vijp_amplification() const {
     if (rs_.strategy != ConvStrategy::blocked) return 1.0;
@@ -293,7 +293,7 @@ private:
 
   struct Factor {
     PivotedRightInverse<S> pivoted;          // dense
-    Eigen::ColPivHouseholderQR<Mat<S>> qr;  // blocked: W_0ᵀ
+    Eigen::ColPivHouseholderQR<Mat<S>> qr;  // blocked: A_0ᵀ
     Mat<S> band;  // banded: Householder vectors below, R above
     Vec<S> tau;
     std::vector<Eigen::HouseholderQR<Mat<S>>> freq;  // fft: one per frequency pair, raster order

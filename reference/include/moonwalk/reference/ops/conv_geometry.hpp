@@ -21,7 +21,7 @@
 namespace moonwalk::reference {
 
 // conv1d: stride 1, odd kernel k, p = (k − 1)/2, a column channel-major
-// C × W, weight W[o][i][t] at (o·C_in + i)·k + t.
+// C × W, weight A[o][i][t] at (o·C_in + i)·k + t.
 struct Conv1dShape {
   using Index = std::ptrdiff_t;
   Index ci = 1, co = 1, W = 1, k = 1;
@@ -70,7 +70,7 @@ struct Conv1dShape {
 };
 
 // conv2d: stride 1, odd k × k kernel, p = (k − 1)/2, a column channel-major
-// C × H × W (raster positions r·W + q), weight W[o][i][a][b] at
+// C × H × W (raster positions r·W + q), weight A[o][i][a][b] at
 // ((o·C_in + i)·k + a)·k + b.
 struct Conv2dShape {
   using Index = std::ptrdiff_t;

@@ -4,7 +4,7 @@
 // so one sample is a P × C column-major matrix, and every tap t is a matrix
 // product over the ranges of positions it reads contiguously: a run
 // (w0, s0, len) has output w0 + u read input s0 + u through tap t. Weight
-// W[o][i][t] sits at (o·C_in + i)·T + t (conv2d: t = a·k + b).
+// A[o][i][t] sits at (o·C_in + i)·T + t (conv2d: t = a·k + b).
 // The circular fft strategy's transforms along positions use Eigen's FFT
 // (kissfft): O(P log P) per channel in place of the direct O(P²) DFT.
 #pragma once
@@ -42,7 +42,7 @@ template <class Src> TapRuns tap_runs(Index positions, Index taps, const Src& sr
   return out;
 }
 
-// W_t as a C_out × C_in matrix.
+// A_t as a C_out × C_in matrix.
 template <class S, class Weights> Mat<S> tap(const Weights& wt, Index ci, Index co, Index taps, Index t) {
   Mat<S> m(co, ci);
   for (Index o = 0; o < co; ++o)
@@ -50,7 +50,7 @@ template <class S, class Weights> Mat<S> tap(const Weights& wt, Index ci, Index 
   return m;
 }
 
-// y[:, w] = Σ_t W_t x[:, src(w, t)], no bias.
+// y[:, w] = Σ_t A_t x[:, src(w, t)], no bias.
 template <class S, class Weights>
 Mat<S> forward(const Weights& wt, const Mat<S>& x, Index ci, Index co, Index P, const TapRuns& runs) {
   const Index T = static_cast<Index>(runs.size());
@@ -67,7 +67,7 @@ Mat<S> forward(const Weights& wt, const Mat<S>& x, Index ci, Index co, Index P, 
   return y;
 }
 
-// h[:, src(w, t)] += W_tᵀ δ[:, w].
+// h[:, src(w, t)] += A_tᵀ δ[:, w].
 template <class S, class Weights>
 Mat<S> vjp_input(const Weights& wt, const Mat<S>& delta, Index ci, Index co, Index P, const TapRuns& runs) {
   const Index T = static_cast<Index>(runs.size());
@@ -84,7 +84,7 @@ Mat<S> vjp_input(const Weights& wt, const Mat<S>& delta, Index ci, Index co, Ind
   return h;
 }
 
-// (∂ℓ/∂W[o][i][t] = Σ_w δ[o, w] x[i, src(w, t)], ∂ℓ/∂b[o] = Σ_w δ[o, w]).
+// (∂ℓ/∂A[o][i][t] = Σ_w δ[o, w] x[i, src(w, t)], ∂ℓ/∂b[o] = Σ_w δ[o, w]).
 template <class S>
 Vec<S> vjp_params(const Mat<S>& x, const Mat<S>& delta, Index ci, Index co, Index P, const TapRuns& runs) {
   const Index T = static_cast<Index>(runs.size());

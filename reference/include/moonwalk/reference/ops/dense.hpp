@@ -1,13 +1,13 @@
-// dense: y = W x + b, W ∈ R^{m×n}, b ∈ R^m, parameters θ = (vec W, b).
-//   J = W;  K θ̇ = Ẇ x + ḃ
-//   vjp_input: h_x = Wᵀ δ;  vjp_params: (δ xᵀ, Σ_batch δ)
-//   vijp: the pivoted right inverse of W (pivoted_right_inverse.hpp), factored
-//     once and shared by the batch: with Wᵀ P = Q [R11 R12; 0 0], rank r, and
+// dense: y = A x + b, A ∈ R^{m×n}, b ∈ R^m, parameters θ = (vec A, b).
+//   J = A;  K θ̇ = Ȧ x + ḃ
+//   vjp_input: h_x = Aᵀ δ;  vjp_params: (δ xᵀ, Σ_batch δ)
+//   vijp: the pivoted right inverse of A (pivoted_right_inverse.hpp), factored
+//     once and shared by the batch: with Aᵀ P = Q [R11 R12; 0 0], rank r, and
 //     v = Pᵀ h: v₂ = f (the fragment), v₁ = R11⁻¹((Qᵀ g)₁ − R12 f). For r = m
-//     this is the least-squares right inverse (Wᵀ)⁺ and there is no fragment.
-//   fragment: f = (Pᵀ δ)₂, the m − r entries of δ at the columns of Wᵀ that the
+//     this is the least-squares right inverse (Aᵀ)⁺ and there is no fragment.
+//   fragment: f = (Pᵀ δ)₂, the m − r entries of δ at the columns of Aᵀ that the
 //     pivoting left out; size (m − r) per sample, the cokernel dimension.
-//   domain: finite W, b, x.
+//   domain: finite A, b, x.
 #pragma once
 
 #include "moonwalk/reference/ops/pivoted_right_inverse.hpp"
@@ -88,7 +88,7 @@ template <class S> struct Dense {
     check_input(x);
     return fragment(input_residual(x), delta);
   }
-  // The fragment depends on W and δ only: Phase II needs no input.
+  // The fragment depends on A and δ only: Phase II needs no input.
   Fragment<S> fragment(const Residual<S>& r, const Mat<S>& delta) const {
     check_cotangent(delta, r.batch);
     return {factor().fragment(delta)};
@@ -116,7 +116,7 @@ private:
   }
   void check_input(const Mat<S>& x) const { require_input(x, in_dim(), name); }
   void check_cotangent(const Mat<S>& d, Index batch) const { require_cotangent(d, out_dim(), batch, name); }
-  // The factorization is a pure function of W: computed once, shared by every
+  // The factorization is a pure function of A: computed once, shared by every
   // column of the batch and by copies of this layer.
   const PivotedRightInverse<S>& factor() const {
     if (!factor_) factor_ = std::make_shared<const PivotedRightInverse<S>>(W_);

@@ -5,7 +5,7 @@
 // to C_out × P_h × P_w (patch (R, Q) at raster index q = R·P_w + Q, output
 // entry (o, q) at o·P_h·P_w + q). The patch vector is
 // v_q[(i·ph + a)·pw + b] = x[i, R·ph + a, Q·pw + b]; y[:, q] = M v_q + b.
-// patch_downsample1d is H = 1, ph = 1, pw = k; patch_downsample2d ph = pw = p.
+// patch_downsample1d is H = 1, ph = 1, pw = k; patch_downsample2d ph = pw = k.
 // Everything is dense's on the P_h·P_w·B patch columns: jvp, vjp, vjp_params;
 // the vijp is dense's pivoted right inverse (one QR of Mᵀ for every patch of
 // every sample); the fragment is, per patch, dense's (C_out − rank M entries),
@@ -21,7 +21,7 @@ struct PatchWords {
   const char* name;      // "patch_downsample2d"
   const char* positive;  // "channels, height, width and patch must be positive"
   const char* multiple;  // "height and width must be multiples of the patch size"
-  const char* columns;   // "C_in·p²"
+  const char* columns;   // "C_in·k²"
 };
 
 template <class S> class PatchMap {
